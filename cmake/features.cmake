@@ -7,8 +7,14 @@ elseif(TERN_FEATURES STREQUAL "full")
 else()
   message(FATAL_ERROR "TERN_FEATURES must be full or minimal, not '${TERN_FEATURES}'")
 endif()
+option(TERN_WITH_LOG "Compile the log hook calls (off for footprint builds)" ON)
+if(TERN_WITH_LOG AND _full)
+  set(_log 1)
+else()
+  set(_log 0)
+endif()
 set(TERN_FEATURE_DEFS
-  TERN_WITH_LOG=${_full}
+  TERN_WITH_LOG=${_log}
   TERN_WITH_BLOCK=${_full}
   TERN_WITH_OBSERVE=${_full}
   TERN_WITH_TCP=${_full}
