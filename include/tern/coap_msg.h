@@ -148,6 +148,9 @@ typedef struct tern_coap_opt_def {
 
 /* NULL for an option number tern does not know. */
 const tern_coap_opt_def *tern_coap_opt_def_find(uint16_t num);
+/* The signaling option `num` of signaling code `code` (RFC 8323 §5); NULL
+ * when unknown (or code is not a known signaling code). */
+const tern_coap_opt_def *tern_coap_signal_opt_def_find(uint8_t code, uint16_t num);
 
 typedef struct tern_coap_opt {
     uint16_t num;
@@ -178,20 +181,25 @@ int tern_coap_msg_set_token(tern_coap_msg *m, const uint8_t *tok, size_t len);
 
 /* Adding options: the value is NOT copied (opt_add) except for the uint
  * helpers, which store the minimal big-endian encoding in `scratch` (at least
- * 4 bytes, owned by the caller, alive until encode). */
+ * 4 bytes, owned by the caller, alive until encode). Errors: TERN_EFULL when
+ * TERN_COAP_MAX_OPTIONS are present, TERN_ERANGE for a value longer than
+ * 65535 bytes (or a Uri-Path segment longer than 255), TERN_EINVAL for NULL
+ * with a length. */
 int tern_coap_opt_add(tern_coap_msg *m, uint16_t num, const void *val, size_t len);
 int tern_coap_opt_add_uint(tern_coap_msg *m, uint16_t num, uint32_t v, uint8_t scratch[4]);
 int tern_coap_opt_add_str(tern_coap_msg *m, uint16_t num, const char *s);
 /* Splits "/a/b" (or "a/b") into Uri-Path options; views into `path`. */
 int tern_coap_opt_add_uri_path(tern_coap_msg *m, const char *path);
-int tern_coap_opt_remove(tern_coap_msg *m, uint16_t num); /* all instances */
+/* Removes all instances; returns how many were removed (0 when none). */
+int tern_coap_opt_remove(tern_coap_msg *m, uint16_t num);
 
 /* Lookup: first instance of num, or NULL. Iterate repeated options with
  * tern_coap_opt_next(m, prev) which returns the next one of the same num. */
 const tern_coap_opt *tern_coap_opt_get(const tern_coap_msg *m, uint16_t num);
 const tern_coap_opt *tern_coap_opt_next(const tern_coap_msg *m, const tern_coap_opt *prev);
-/* uint option value (0-4 bytes, RFC 7252 §3.2); TERN_ENOTFOUND if absent,
- * TERN_EMALFORMED if longer than 4 bytes. */
+/* uint option value (0-4 bytes, RFC 7252 §3.2; leading zero bytes are
+ * accepted); TERN_ENOTFOUND if absent, TERN_EMALFORMED if it needs more than
+ * 4 bytes. tern_coap_opt_uint_value() gives UINT32_MAX for such a value. */
 int tern_coap_opt_get_uint(const tern_coap_msg *m, uint16_t num, uint32_t *out);
 uint32_t tern_coap_opt_uint_value(const tern_coap_opt *o);
 
@@ -199,7 +207,9 @@ uint32_t tern_coap_opt_uint_value(const tern_coap_opt *o);
 int32_t tern_coap_content_format(const tern_coap_msg *m);
 int32_t tern_coap_accept(const tern_coap_msg *m);
 
-/* Writes the Uri-Path as "/a/b/c" (NUL-terminated) into out. */
+/* Writes the Uri-Path as "/a/b/c" (NUL-terminated) into out; "/" when there
+ * is none. '/', '?', '%' and control bytes inside a segment are written
+ * percent-encoded. Returns the length (without NUL) or TERN_ENOMEM. */
 int tern_coap_uri_path_str(const tern_coap_msg *m, char *out, size_t cap);
 
 /* ---- Block1/Block2 option values (RFC 7959 §2.2) ---- */
@@ -214,9 +224,14 @@ static inline uint32_t tern_coap_block_size(uint8_t szx)
     return 1u << (szx + 4);
 }
 /* Decodes a Block1/Block2 option; TERN_ENOTFOUND if absent, TERN_EMALFORMED
- * for a value longer than 3 bytes or SZX 7 where BERT is not allowed. */
+ * for a value longer than 3 bytes or SZX 7 where BERT is not allowed.
+ * tern_coap_block_get is for UDP (SZX 7 is malformed); over TCP use
+ * tern_coap_block_get_ex(..., true, ...) which accepts BERT (RFC 8323 §6).
+ * For BERT the block size is 1024 per BERT unit, not tern_coap_block_size(7). */
 int tern_coap_block_get(const tern_coap_msg *m, uint16_t num, tern_coap_block *out);
-/* Encodes into scratch (3 bytes) and adds the option. */
+int tern_coap_block_get_ex(const tern_coap_msg *m, uint16_t num, bool bert_ok, tern_coap_block *out);
+/* Encodes minimally into scratch (3 bytes) and adds the option; TERN_ERANGE
+ * for num >= 2^20 or szx > 7. */
 int tern_coap_block_add(tern_coap_msg *m, uint16_t num, tern_coap_block b, uint8_t scratch[3]);
 
 /* ---- decoding ---- */
@@ -229,6 +244,10 @@ typedef struct tern_coap_parse_err {
     const char *reason; /* static string */
     bool header_ok;   /* type/code/mid/token were decoded (so a RST or 4.xx can be sent) */
     uint16_t bad_option; /* for TERN_EBADOPT */
+    /* Set by tern_coap_decode_udp only: version, type and MID were decoded,
+     * so a RST can be sent (RFC 7252 §4.2) even when header_ok is false
+     * because the token was unreadable (TKL 9-15, token past the end). */
+    bool mid_ok;
 } tern_coap_parse_err;
 
 /* Decodes a UDP datagram (RFC 7252 §3). On success every field of *m is
@@ -242,6 +261,11 @@ int tern_coap_decode_udp(tern_coap_msg *m, const uint8_t *buf, size_t len, tern_
  * know (then *need is the minimum total to read), else TERN_OK with *need set
  * to the full frame length. */
 int tern_coap_tcp_frame_len(const uint8_t *buf, size_t len, size_t *need);
+/* Decodes one RFC 8323 message; `len` must be exactly its frame length (as
+ * given by tern_coap_tcp_frame_len): fewer bytes → TERN_ETRUNCATED, more →
+ * TERN_EMALFORMED. type and mid are 0. TKL 9-15 → TERN_EMALFORMED without
+ * header_ok. Empty (0.00) messages may carry anything (RFC 8323 §3.4 says
+ * they are ignored). */
 int tern_coap_decode_tcp(tern_coap_msg *m, const uint8_t *buf, size_t len, tern_coap_parse_err *err);
 
 /* Checks options against the registry (§5.4.1, §5.4.3, §5.4.5): unknown or
@@ -252,11 +276,15 @@ int tern_coap_decode_tcp(tern_coap_msg *m, const uint8_t *buf, size_t len, tern_
 int tern_coap_check_options(const tern_coap_msg *m, tern_coap_parse_err *err);
 
 /* ---- encoding ---- */
-/* Serialises; returns bytes written (>0) or TERN_ENOMEM / TERN_EINVAL. */
+/* Serialises; returns bytes written (>0) or TERN_ENOMEM (cap too small,
+ * nothing useful written) / TERN_EINVAL (token > 8, options unsorted, a view
+ * NULL with a length; for UDP also a type > 3, a 7.xx code, or an Empty
+ * message with token/options/payload). */
 int tern_coap_encode_udp(const tern_coap_msg *m, uint8_t *out, size_t cap);
 int tern_coap_encode_tcp(const tern_coap_msg *m, uint8_t *out, size_t cap);
-/* Length the message would take, without writing. */
+/* Length the message would take, without writing; 0 when not encodable. */
 size_t tern_coap_encoded_len_udp(const tern_coap_msg *m);
+size_t tern_coap_encoded_len_tcp(const tern_coap_msg *m);
 
 /* Code as text, e.g. "2.05", into a 5-byte buffer. */
 const char *tern_coap_code_str(uint8_t code, char out[5]);
