@@ -53,12 +53,26 @@ typedef enum tern_type {
     TERN_TYPE_CORELNK,
 } tern_type;
 
+/* Registry spelling of a type ("String", "Unsigned Integer", ...; "none" for
+ * TERN_TYPE_NONE). Never NULL; "unknown" for values outside the enum. */
 const char *tern_type_name(tern_type t);
+/* true for Integer, Unsigned Integer and Float: the types the gt/lt/st
+ * attributes apply to (Core §5.1.2). */
+bool tern_type_is_numeric(tern_type t);
 
 typedef struct tern_objlnk {
     uint16_t oid;
     uint16_t iid;
 } tern_objlnk;
+
+/* Objlnk text form "O:I" (Core Appendix C: two 16-bit unsigned integers,
+ * 0..65535 each; "65535:65535" is the null link). Strict: no sign, space,
+ * leading zero or empty half. TERN_EMALFORMED or TERN_ERANGE on bad input. */
+int tern_objlnk_parse(tern_objlnk *out, const char *s, size_t len);
+/* Writes "O:I" NUL-terminated (at most 12 bytes with the NUL); returns the
+ * length without the NUL, or TERN_ENOMEM when cap is too small. */
+int tern_objlnk_format(const tern_objlnk *l, char *out, size_t cap);
+#define TERN_OBJLNK_STRLEN 12 /* "65535:65535" + NUL */
 
 /* A typed value. String, Corelnk and Opaque are views (ptr, len) whose
  * lifetime is documented by whoever produces the value. */
@@ -156,12 +170,43 @@ typedef struct tern_attrs {
 
 /* Parses Uri-Query strings of a Write-Attributes request ("pmin=10",
  * "gt=3.5", "pmax" to unset). Unknown attribute names → TERN_EUNSUPPORTED,
- * bad values → TERN_EMALFORMED / TERN_ERANGE. */
+ * bad values → TERN_EMALFORMED / TERN_ERANGE.
+ * Details: `q` is one Uri-Query option or several joined by '&' (an empty
+ * '&' segment is TERN_EMALFORMED). Results accumulate into *a, so zero *a
+ * before the first call of a request; an attribute given twice in one
+ * request → TERN_EDUPLICATE. Integers (pmin, pmax, epmin, epmax, hqmax,
+ * dim) are unsigned decimal ≤ 2^32-1; gt/lt/st are decimal numbers with an
+ * optional fraction and exponent ("-2", "3.5", "1e3"), st ≥ 0; edge and
+ * con are 0 or 1; ver and lwm2m are "major.minor". dim, ver and lwm2m have
+ * no valueless form. On error *a may hold the attributes parsed before the
+ * bad one; discard it. */
 int tern_attrs_parse_query(tern_attrs *a, const char *q, size_t len);
 /* Consistency rules of Core §5.1.2: lt < gt, lt + 2*st < gt, pmin <= pmax
  * when both set, epmin <= epmax, edge/con in {0,1}; numeric attributes only
  * on numeric resources (type may be TERN_TYPE_NONE when unknown). */
 int tern_attrs_check(const tern_attrs *a, tern_type res_type);
+
+/* The Properties-class attributes (Core §5.1.2): reported by Discover, never
+ * written by Write-Attributes. A Write-Attributes handler rejects a request
+ * with (set | unset) & TERN_ATTR_PROPERTIES. */
+#define TERN_ATTR_PROPERTIES (TERN_ATTR_DIM | TERN_ATTR_VER | TERN_ATTR_LWM2M)
+#define TERN_ATTR_ALL 0x1FFFu
+
+/* Checks where attributes may be attached (Core §5.1.2 attribute tables):
+ * level is TERN_LVL_*. gt/lt/st/edge only on a resource or resource
+ * instance, dim only on a resource, ver only on an object, lwm2m only on
+ * the root; the others on any level from object down. TERN_EINVAL if not. */
+int tern_attrs_check_level(const tern_attrs *a, int level);
+
+/* Formats the attributes in `set` (and, for the query form, the valueless
+ * ones in `unset`) in the fixed order dim, ver, lwm2m, pmin, pmax, epmin,
+ * epmax, lt, gt, st, edge, con, hqmax. Floats are written in plain decimal,
+ * shortest form that reads back to the same double, never with an exponent.
+ *   TERN_ATTRS_LINK:  ";pmin=10;gt=3.5" (link-format attributes, Discover)
+ *   TERN_ATTRS_QUERY: "pmin=10&gt=3.5&pmax" (Write-Attributes query)
+ * Output is NUL-terminated; returns its length or TERN_ENOMEM. */
+enum { TERN_ATTRS_LINK = 0, TERN_ATTRS_QUERY = 1 };
+int tern_attrs_format(const tern_attrs *a, int style, char *out, size_t cap);
 
 #ifdef __cplusplus
 }
