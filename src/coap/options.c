@@ -148,9 +148,25 @@ static size_t uint_encode(uint32_t v, uint8_t out[4])
     return n;
 }
 
+/* The typed helpers refuse a value whose length the registry does not allow
+ * for that option (signaling options for signaling codes). */
+static bool len_fits(const tern_coap_msg *m, uint16_t num, uint8_t format, size_t len)
+{
+    const tern_coap_opt_def *d = tern_coap_is_signal(m->code)
+                                     ? tern_coap_signal_opt_def_find(m->code, num)
+                                     : tern_coap_opt_def_find(num);
+    if (!d || d->format != format)
+        return true;
+    return len >= d->min_len && len <= d->max_len;
+}
+
 int tern_coap_opt_add_uint(tern_coap_msg *m, uint16_t num, uint32_t v, uint8_t scratch[4])
 {
-    size_t n = uint_encode(v, scratch);
+    uint8_t tmp[4];
+    size_t n = uint_encode(v, tmp);
+    if (!len_fits(m, num, TERN_COAP_FMT_UINT, n))
+        return TERN_ERANGE;
+    memcpy(scratch, tmp, n);
     return tern_coap_opt_add(m, num, scratch, n);
 }
 
@@ -158,7 +174,10 @@ int tern_coap_opt_add_str(tern_coap_msg *m, uint16_t num, const char *s)
 {
     if (!s)
         return TERN_EINVAL;
-    return tern_coap_opt_add(m, num, s, strlen(s));
+    size_t n = strlen(s);
+    if (!len_fits(m, num, TERN_COAP_FMT_STRING, n))
+        return TERN_ERANGE;
+    return tern_coap_opt_add(m, num, s, n);
 }
 
 int tern_coap_opt_add_uri_path(tern_coap_msg *m, const char *path)
