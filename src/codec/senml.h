@@ -116,6 +116,10 @@ typedef struct tern_senml_dec {
     tern_senml_num bv;/* base value */
     bool has_bv;
     bool etch;        /* SenML-ETCH: a record with a null value deletes */
+    bool v_float;     /* "v" without a model type is Float (OMA JSON, as
+                         Leshan reads it), else Integer when integral */
+    bool t_only;      /* time only from "t" (+ bt); bt alone gives no time
+                         (OMA JSON) */
     uint8_t bn_len;
     uint8_t name_len;
     char bn[TERN_SENML_NAME_MAX]; /* current base name */
@@ -127,7 +131,7 @@ void tern_senml_dec_init(tern_senml_dec *s, bool etch);
 
 /* Applies record r: updates bn/bt/bv, resolves bn + n to a path (Core
  * §7.4.4: names are "/O/I/R[/RI]", optionally "/<gateway-prefix>/O/..." ;
- * a name not starting with '/' is taken relative to the request path),
+ * a resolved name not starting with '/' gets one: Leshan writes "3/0/"),
  * converts the value with the type the model gives (d->type_of) or, when the
  * model does not know the path, with the type the value field implies
  * (v → Integer when integral text, Unsigned above INT64_MAX, else Float; vs →
@@ -167,18 +171,22 @@ typedef enum tern_senml_vfield {
 typedef struct tern_senml_enc {
     bool started;   /* a record was written */
     bool etch;
+    bool has_bt;
     uint8_t bn_len; /* current base name, "" when none */
+    double bt;      /* current base time */
     char bn[TERN_SENML_NAME_MAX];
 } tern_senml_enc;
 
-/* One record to write, in field order: bn (if has_bn), n (if has_n), t (if
- * has_t), then the value field. Names are not NUL-terminated. */
+/* One record to write, in field order: bn (if has_bn), bt (if has_bt), n
+ * (if has_n), t (if has_t; the planner never sets it, times go in bt), then
+ * the value field. Names are not NUL-terminated. */
 typedef struct tern_senml_erec {
-    bool has_bn, has_n, has_t;
+    bool has_bn, has_n, has_t, has_bt;
     uint8_t bn_len, n_len;
     char bn[TERN_SENML_NAME_MAX];
     char n[TERN_SENML_NAME_MAX];
-    double t;          /* absolute time (seconds) */
+    double bt;         /* absolute base time (seconds) */
+    double t;
     uint8_t vfield;    /* tern_senml_vfield */
     tern_value value;  /* for V, VS, VB, VD, VLO */
     uint8_t vlo_len;
@@ -188,14 +196,20 @@ typedef struct tern_senml_erec {
 void tern_senml_enc_init(tern_senml_enc *s, bool etch);
 
 /* Plans the record for entry en under request path req without changing *s.
- * Base-name rule (Core §7.4.4 examples): the first record carries
- * bn = request path + "/" and n = the rest ("bn":"/3/0/","n":"0"); when the
- * entry is the request path itself (a single resource) bn is the full path
- * and there is no n ("bn":"/3/0/0"); for the root request there is no bn and
- * n is the full path ("n":"/3/0/0"); later records carry only n. An entry
- * outside the current base name gets "bn":"/" and n without its leading '/'.
- * Time is written absolute in "t". PATH_ONLY entries become value-less
- * records (VF_NULL in ETCH mode when the path is a resource (instance)).
+ * Base-name rule (Core §7.4.4 examples, Leshan's byte-exact output): the
+ * first record carries bn = request path + "/" and n = the rest
+ * ("bn":"/3/0/","n":"0"); when the entry is the request path itself (a
+ * single resource) bn is the full path and there is no n ("bn":"/3/0/0");
+ * later records carry only n. For the root request (composite, Send) every
+ * value record carries its full path in bn ("bn":"/3/0/9") and a path-only
+ * record its full path in n ("n":"/3/0/9"). An entry outside the current
+ * base name gets a new bn as for a first record (its full path).
+ * Time: a record whose time differs from the current base time repeats bn
+ * and carries "bt" = its time (no "t"), as Leshan does; a record without
+ * time after timed ones carries "bt":0. PATH_ONLY entries become value-less
+ * records (VF_NONE: Read-/Observe-Composite paths, ETCH Fetch records);
+ * the decoder reads both a value-less record and a null value (an ETCH
+ * delete, RFC 8790 §4) as PATH_ONLY.
  * Returns TERN_OK, TERN_DONE when the entry produces no record
  * (EMPTY_INSTANCE/EMPTY_MULTI: SenML has no way to say "empty"), or an
  * error: TERN_EUNSUPPORTED for chunked values, TERN_EINVAL for a value
@@ -210,8 +224,8 @@ void tern_senml_enc_commit(tern_senml_enc *s, const tern_senml_erec *r);
 /* ---- shared numeric helpers ---- */
 
 /* Shortest decimal text that strtod() reads back to exactly f ("%.{1..17}g"),
- * NUL-terminated; integral values in ±2^53 print without exponent or ".0"
- * ("18"). NaN/Inf → TERN_ERANGE (JSON cannot carry them). Returns length or
+ * NUL-terminated; text without '.' or exponent gets ".0" so it stays a
+ * float ("3.0", as Zephyr and Leshan write). NaN/Inf → TERN_ERANGE (JSON cannot carry them). Returns length or
  * TERN_ENOMEM. cap ≥ 32 always suffices. */
 int tern_senml_fmt_double(double f, char *out, size_t cap);
 
