@@ -205,7 +205,7 @@ int tern_coap_observe_cancel(tern_coap_ep *ep, tern_coap_handle handle);
 
 /* What the handler sees of an incoming request. Pointers live only during
  * the handler call. */
-typedef struct tern_coap_request {
+typedef struct tern_coap_server_req {
     tern_coap_ep *ep;
     const tern_coap_peer *peer;
     const tern_coap_msg *msg; /* views into the received datagram */
@@ -228,7 +228,7 @@ typedef struct tern_coap_request {
     /* The request carried an Echo value this endpoint issued within
      * cfg.echo_window_ms (RFC 9175 §2.3). */
     bool fresh;
-} tern_coap_request;
+} tern_coap_server_req;
 
 #define TERN_COAP_RESP_OPTMEM 96
 #define TERN_COAP_OBS_KEY_MAX 48
@@ -278,11 +278,11 @@ int tern_coap_resp_opt_uint(tern_coap_response *resp, uint16_t num, uint32_t v);
  *                    tern_coap_respond() (separate response, §5.2.2);
  *   < 0              the endpoint answers 5.00 Internal Server Error.
  * Without a handler, every request gets 4.04 Not Found. */
-typedef int (*tern_coap_handler)(void *ctx, const tern_coap_request *req, tern_coap_response *resp);
+typedef int (*tern_coap_handler)(void *ctx, const tern_coap_server_req *req, tern_coap_response *resp);
 
 /* From inside the handler: keep the request for a later answer. For a CON
  * request the empty ACK is sent when the handler returns (§5.2.2). */
-int tern_coap_defer(tern_coap_ep *ep, const tern_coap_request *req, tern_coap_handle *out);
+int tern_coap_defer(tern_coap_ep *ep, const tern_coap_server_req *req, tern_coap_handle *out);
 /* Sends the deferred response (copied): type CON by default (NON if the
  * request was NON or `non`), token of the request, fresh MID. If the
  * payload is larger than one block, its first block is sent with Block2. */
