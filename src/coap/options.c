@@ -2,6 +2,7 @@
  * and the option checks of RFC 7252 §5.4 / RFC 8323 §5.3.2. */
 #include "coap/msg_internal.h"
 
+#include <limits.h>
 #include <string.h>
 
 #define E TERN_COAP_FMT_EMPTY
@@ -218,7 +219,7 @@ int tern_coap_opt_add_uri_path(tern_coap_msg *m, const char *path)
 
 int tern_coap_opt_remove(tern_coap_msg *m, uint16_t num)
 {
-    size_t w = 0, n = m->opt_count;
+    size_t w = 0, n = TERN_MIN((size_t)m->opt_count, (size_t)TERN_COAP_MAX_OPTIONS);
     for (size_t r = 0; r < n; r++) {
         if (m->opts[r].num != num)
             m->opts[w++] = m->opts[r];
@@ -335,7 +336,7 @@ int tern_coap_uri_path_str(const tern_coap_msg *m, char *out, size_t cap)
         out[n++] = '/';
     }
     out[n] = '\0';
-    return (int)TERN_MIN(n, (size_t)INT32_MAX);
+    return n > INT_MAX ? TERN_ENOMEM : (int)n;
 }
 
 /* ---- Block1/Block2 (RFC 7959 §2.2) ---- */
