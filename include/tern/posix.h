@@ -1,0 +1,193 @@
+/* tern — POSIX platform layer (Linux): an epoll event loop with timers, UDP
+ * sockets for IPv4 and IPv6, the clocks, getrandom() as a tern_rng, and a
+ * runner that binds one sans-I/O CoAP endpoint to one UDP socket.
+ *
+ * Everything is owned by the caller: the loop, its handles (tern_io,
+ * tern_timer), sockets and runners are structs the caller allocates and
+ * initialises; nothing here keeps global state. The loop embeds in another
+ * loop the libuv way: tern_loop_fd() is an fd that becomes readable when a
+ * handle has an event, tern_loop_timeout() is how long the outer loop may
+ * sleep before calling tern_loop_run_once(loop, 0).
+ *
+ * Errors are tern_err values; "would block" is TERN_AGAIN, never an error.
+ */
+#ifndef TERN_POSIX_H
+#define TERN_POSIX_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tern/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- clocks and randomness ---------------------------------------------- */
+
+/* CLOCK_MONOTONIC in milliseconds: the clock every tern core is driven by. */
+tern_time_ms tern_posix_now_ms(void);
+/* CLOCK_REALTIME in milliseconds since the Unix epoch (for timestamps that
+ * leave the process, e.g. LwM2M Current Time; never for deadlines). */
+int64_t tern_posix_realtime_ms(void);
+/* A tern_rng backed by getrandom(2); ctx is unused (NULL). */
+tern_rng tern_posix_rng(void);
+/* The fill function itself, for callers that build their own tern_rng. */
+int tern_posix_rng_fill(void *ctx, void *out, size_t n);
+
+/* ---- event loop ------------------------------------------------------------ */
+
+typedef struct tern_loop tern_loop;
+typedef struct tern_io tern_io;
+typedef struct tern_timer tern_timer;
+
+enum {
+    TERN_IO_READ = 1u,
+    TERN_IO_WRITE = 2u,
+    TERN_IO_ERROR = 4u, /* reported only: EPOLLERR / EPOLLHUP */
+};
+
+/* Called with the events that happened (TERN_IO_* bits). The callback may
+ * stop or start any handle, including this one, and may stop the loop. */
+typedef void (*tern_io_cb)(tern_loop *loop, tern_io *io, unsigned events);
+typedef void (*tern_timer_cb)(tern_loop *loop, tern_timer *t);
+
+/* A file descriptor watched by a loop. Public: fd, data. The rest is private.
+ * The fd stays owned by the caller (tern_io never closes it); stop the io
+ * before closing the fd. */
+struct tern_io {
+    int fd;
+    void *data; /* for the caller */
+    tern_io_cb cb_;
+    tern_loop *loop_;
+    unsigned events_;
+};
+
+/* A one-shot timer at an absolute tern_time_ms (the loop's clock, which is
+ * tern_posix_now_ms()). Public: data. Re-arming moves it. */
+struct tern_timer {
+    void *data; /* for the caller */
+    tern_timer_cb cb_;
+    tern_loop *loop_;
+    tern_time_ms due_;
+    uint64_t gen_;
+    tern_timer *next_;
+};
+
+#define TERN_LOOP_MAX_EVENTS 64
+
+struct tern_loop {
+    /* private */
+    int epfd_;
+    bool stop_;
+    unsigned nio_;        /* active io handles */
+    tern_timer *timers_;  /* sorted by due, earliest first */
+    tern_time_ms now_;
+    uint64_t gen_;
+    int nev_, iev_;       /* events of the current dispatch */
+    void *ev_[TERN_LOOP_MAX_EVENTS];
+    unsigned evbits_[TERN_LOOP_MAX_EVENTS];
+};
+
+/* Creates the epoll instance: 0 or TERN_EIO (errno tells why). */
+int tern_loop_init(tern_loop *loop);
+/* Closes the epoll fd. Handles must have been stopped (they are forgotten). */
+void tern_loop_close(tern_loop *loop);
+/* Runs until tern_loop_stop() or nothing is active (no io, no timer):
+ * returns 0, or TERN_EIO if epoll_wait fails. */
+int tern_loop_run(tern_loop *loop);
+/* One iteration: waits at most max_wait_ms (-1: until the next timer or io
+ * event; 0: does not block), dispatches io events, then due timers. Returns
+ * the number of callbacks run (>= 0) or TERN_EIO. */
+int tern_loop_run_once(tern_loop *loop, int max_wait_ms);
+/* Makes tern_loop_run() return after the current iteration. */
+void tern_loop_stop(tern_loop *loop);
+/* The loop's clock, refreshed at the start of each iteration and after
+ * waiting (CLOCK_MONOTONIC ms). tern_loop_update_time() refreshes it now. */
+tern_time_ms tern_loop_now(const tern_loop *loop);
+void tern_loop_update_time(tern_loop *loop);
+
+/* Embedding: the epoll fd (readable when an io handle has an event) and the
+ * milliseconds until the earliest timer (-1 when none, 0 when one is due),
+ * measured from a fresh clock reading. */
+int tern_loop_fd(const tern_loop *loop);
+int tern_loop_timeout(const tern_loop *loop);
+/* The earliest timer deadline, TERN_TIME_NEVER when none. */
+tern_time_ms tern_loop_next_deadline(const tern_loop *loop);
+
+void tern_io_init(tern_io *io, int fd, tern_io_cb cb, void *data);
+/* Watches for `events` (TERN_IO_READ | TERN_IO_WRITE), level-triggered;
+ * calling again changes the set. 0, TERN_EINVAL or TERN_EIO. */
+int tern_io_start(tern_loop *loop, tern_io *io, unsigned events);
+/* Stops watching; no callback for it runs afterwards, not even one already
+ * collected in the current iteration. Idempotent. */
+void tern_io_stop(tern_io *io);
+bool tern_io_active(const tern_io *io);
+
+void tern_timer_init(tern_timer *t, tern_timer_cb cb, void *data);
+/* Arms at absolute time `due`; TERN_TIME_NEVER stops it. A timer armed
+ * from a timer callback with a past deadline runs in the next iteration. */
+void tern_timer_start_at(tern_loop *loop, tern_timer *t, tern_time_ms due);
+/* Arms `delay_ms` after tern_loop_now(). */
+void tern_timer_start(tern_loop *loop, tern_timer *t, tern_time_ms delay_ms);
+void tern_timer_stop(tern_timer *t);
+bool tern_timer_active(const tern_timer *t);
+tern_time_ms tern_timer_due(const tern_timer *t); /* TERN_TIME_NEVER if idle */
+
+/* ---- UDP ------------------------------------------------------------------- */
+
+/* A socket address of either family, with its length. Plain data: copy it,
+ * compare it with tern_udp_addr_equal(), store it in an endpoint's opaque
+ * peer (it is at most sizeof(struct sockaddr_in6) + a length). */
+typedef struct tern_udp_addr {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+    } u;
+    socklen_t len;
+} tern_udp_addr;
+
+/* Parses a numeric host ("127.0.0.1", "::1", "[::1]", "0.0.0.0", "::") or,
+ * when that fails, resolves a name (getaddrinfo, first UDP result). 0,
+ * TERN_EINVAL (unparseable) or TERN_ENOTFOUND (name does not resolve). */
+int tern_udp_addr_parse(tern_udp_addr *a, const char *host, uint16_t port);
+/* "127.0.0.1:5683" / "[::1]:5683" into out (NUL-terminated); returns the
+ * length or TERN_ENOMEM. 48 bytes always suffice. */
+int tern_udp_addr_format(const tern_udp_addr *a, char *out, size_t cap);
+uint16_t tern_udp_addr_port(const tern_udp_addr *a);
+bool tern_udp_addr_equal(const tern_udp_addr *a, const tern_udp_addr *b);
+
+typedef struct tern_udp {
+    int fd;      /* -1 when closed; non-blocking, close-on-exec */
+    int family;  /* AF_INET or AF_INET6 */
+    bool dual;   /* AF_INET6 socket that also carries IPv4 (v4-mapped) */
+} tern_udp;
+
+enum {
+    /* Bind an IPv6 wildcard address as dual-stack (IPV6_V6ONLY off), so IPv4
+     * peers reach it too; their addresses are reported as AF_INET. */
+    TERN_UDP_DUALSTACK = 1u,
+    TERN_UDP_REUSEADDR = 2u,
+};
+
+/* Opens a non-blocking UDP socket bound to `local` (port 0: the kernel
+ * picks). 0 or TERN_EIO (errno tells why: EADDRINUSE, EAFNOSUPPORT...). */
+int tern_udp_open(tern_udp *s, const tern_udp_addr *local, unsigned flags);
+void tern_udp_close(tern_udp *s);
+/* The bound address (with the port the kernel picked). */
+int tern_udp_local(const tern_udp *s, tern_udp_addr *out);
+/* Receives one datagram into buf, its length into *len: 0, TERN_AGAIN when
+ * none is waiting, TERN_ETOOBIG when it did not fit in cap (it is dropped),
+ * or TERN_EIO. IPv4-mapped IPv6 sources are reported as AF_INET. `from`
+ * may be NULL. */
+int tern_udp_recv(const tern_udp *s, void *buf, size_t cap, size_t *len, tern_udp_addr *from);
+/* Sends one datagram: 0, TERN_AGAIN (socket buffer full), TERN_EINVAL (the
+ * address family cannot be reached from this socket) or TERN_EIO. An IPv4
+ * destination on a dual-stack socket is mapped to ::ffff:a.b.c.d. */
+int tern_udp_send(const tern_udp *s, const tern_udp_addr *to, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERN_POSIX_H */
