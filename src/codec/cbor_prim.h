@@ -138,4 +138,12 @@ int cbor_dup_add(cbor_dupcheck *c, const tern_path *p, uint32_t dev);
 /* Identity of a gateway prefix for cbor_dup_add (0 for none). */
 uint32_t cbor_dev_id(const uint8_t *p, size_t n);
 
+/* ---- SenML CBOR (112) and SenML-ETCH CBOR (322) share one implementation
+ * (senml_cbor.c); ETCH differs only in its SenML semantics (null deletes). */
+int tern_senml_cbor_dec_init(tern_decoder *d, bool etch);
+int tern_senml_cbor_dec_next(tern_decoder *d, tern_entry *e);
+int tern_senml_cbor_enc_init(tern_encoder *e, bool etch);
+int tern_senml_cbor_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out);
+int tern_senml_cbor_enc_finish(tern_encoder *e, tern_wbuf *out);
+
 #endif
