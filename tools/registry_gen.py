@@ -180,7 +180,11 @@ def c_str(s):
 
 
 def c_comment(s):
-    return s.replace("*/", "* /").encode("ascii", "replace").decode("ascii")
+    # no comment end, no trigraph ("??/" splices lines in ISO C17 mode)
+    s = s.replace("*/", "* /").replace("\r", " ").replace("\n", " ")
+    while "??" in s:
+        s = s.replace("??", "? ?")
+    return s.encode("ascii", "replace").decode("ascii")
 
 
 def c_double(x):
