@@ -1,6 +1,8 @@
 /* tern — format-independent SenML record logic (senml.h). */
 #include "codec/senml.h"
 
+#include "codec/base64.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,7 +269,7 @@ static int build_name(tern_senml_dec *s, const tern_senml_rec *r, const char **w
 }
 
 static int convert_value(const tern_senml_rec *r, uint32_t vkey, const tern_senml_num *v, bool v_float,
-                         tern_type t, tern_value *out, const char **why)
+                         bool vs_opaque, tern_type t, tern_value *out, const char **why)
 {
     int rc;
     if (t == TERN_TYPE_NONE) {
@@ -326,6 +328,18 @@ static int convert_value(const tern_senml_rec *r, uint32_t vkey, const tern_senm
         out->v.bytes = r->vs;
         return TERN_OK;
     case TERN_TYPE_OPAQUE:
+        if (vkey == TERN_SENML_K_VS && vs_opaque) {
+            /* base64 text (OMA JSON): decode in place in the scratch */
+            size_t n = 0;
+            uint8_t *p = (uint8_t *)(uintptr_t)r->vs.ptr;
+            if (tern_b64_decode(p, r->vs.ptr, r->vs.len, TERN_B64_ANY, &n) < 0) {
+                *why = "Opaque value is not base64";
+                return TERN_EMALFORMED;
+            }
+            out->v.bytes.ptr = r->vs.ptr;
+            out->v.bytes.len = n;
+            return TERN_OK;
+        }
         if (vkey != TERN_SENML_K_VD)
             break;
         out->v.bytes = r->vd;
@@ -428,7 +442,7 @@ int tern_senml_dec_record(tern_senml_dec *s, const tern_decoder *d, const tern_s
         return TERN_ERANGE;
     }
     e->kind = TERN_ENTRY_VALUE;
-    return convert_value(r, vkey, &v, s->v_float, tern_dec_type_of(d, &e->path), &e->value, why);
+    return convert_value(r, vkey, &v, s->v_float, s->vs_opaque, tern_dec_type_of(d, &e->path), &e->value, why);
 }
 
 int tern_senml_dec_apply(tern_senml_dec *s, tern_decoder *d, const tern_senml_rec *r, tern_entry *e, size_t at)

@@ -120,6 +120,8 @@ typedef struct tern_senml_dec {
                          Leshan reads it), else Integer when integral */
     bool t_only;      /* time only from "t" (+ bt); bt alone gives no time
                          (OMA JSON) */
+    bool vs_opaque;   /* an Opaque resource may come as base64 text in "vs"
+                         (OMA JSON "sv"); decoded in place */
     uint8_t bn_len;
     uint8_t name_len;
     char bn[TERN_SENML_NAME_MAX]; /* current base name */
