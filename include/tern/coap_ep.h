@@ -12,7 +12,10 @@
  *
  * Any call that may send (feed, step, request, notify, respond, cancel)
  * can change the next deadline: call tern_coap_ep_step() (or read
- * tern_coap_ep_next_deadline()) after it. Callbacks (send, handler, response
+ * tern_coap_ep_next_deadline()) after it. Calls without a `now` argument
+ * (request, notify, respond, cancel) use the time of the last feed/step
+ * call: when time has passed since, call tern_coap_ep_step(ep, now) first,
+ * or timers start from the stale time. Callbacks (send, handler, response
  * callbacks) may call back into the same endpoint (request, notify, respond,
  * cancel), but not tern_coap_ep_feed/step/deinit.
  *
