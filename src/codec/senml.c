@@ -88,7 +88,7 @@ static int num_to_i64(const tern_senml_num *n, int64_t *out)
     case TERN_SENML_NUM_UINT:
         return TERN_ERANGE;
     default:
-        if (!(n->f >= -TWO_POW_63 && n->f < TWO_POW_63) || n->f != floor(n->f))
+        if (!(n->f > -TWO_POW_63 && n->f < TWO_POW_63) || n->f != floor(n->f))
             return TERN_ERANGE;
         *out = (int64_t)n->f;
         return TERN_OK;
@@ -133,12 +133,22 @@ int tern_senml_fmt_double(double f, char *out, size_t cap)
 {
     if (!isfinite(f))
         return TERN_ERANGE;
-    char tmp[40];
+    char tmp[48];
     int n = 0;
-    for (int prec = 1; prec <= 17; prec++) {
-        n = snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-        if (strtod(tmp, NULL) == f)
-            break;
+    double a = fabs(f);
+    if (a == 0.0 || (a >= 1e-5 && a < 1e16)) {
+        /* plain decimal, fewest digits after the point that read back */
+        for (int dec = 0; dec <= 20; dec++) {
+            n = snprintf(tmp, sizeof tmp, "%.*f", dec, f);
+            if (strtod(tmp, NULL) == f)
+                break;
+        }
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            n = snprintf(tmp, sizeof tmp, "%.*g", prec, f);
+            if (strtod(tmp, NULL) == f)
+                break;
+        }
     }
     if (n <= 0 || (size_t)n + 3 > sizeof tmp)
         return TERN_ENOMEM;
@@ -233,11 +243,40 @@ static int resolve_name(tern_senml_dec *s, tern_entry *e, const char **why)
         e->path = tern_path_root();
         return TERN_OK;
     }
-    int rc = tern_path_parse(&e->path, p + off, n - off);
-    if (rc < 0) {
-        *why = rc == TERN_ERANGE ? "SenML name has an ID above 65534" : "SenML name is not a valid LwM2M path";
-        return rc;
+    /* "/O[/I[/R[/RI]]]" with an optional trailing '/'. IDs up to 65535 are
+     * accepted: 65535 is reserved (Core §7.1), but Zephyr's test object is
+     * 65535 and a server should read what clients send. */
+    tern_path path = tern_path_root();
+    size_t k = off;
+    while (k < n) {
+        if (p[k] != '/') {
+            *why = "SenML name is not a valid LwM2M path";
+            return TERN_EMALFORMED;
+        }
+        k++;
+        if (k == n)
+            break; /* trailing '/' */
+        size_t s0 = k;
+        uint32_t id = 0;
+        while (k < n && p[k] >= '0' && p[k] <= '9' && k - s0 < 6) {
+            id = id * 10u + (uint32_t)(p[k] - '0');
+            k++;
+        }
+        if (k == s0 || (k < n && p[k] != '/') || (p[s0] == '0' && k - s0 > 1)) {
+            *why = "SenML name is not a valid LwM2M path";
+            return TERN_EMALFORMED;
+        }
+        if (id > 65535u) {
+            *why = "SenML name has an ID above 65535";
+            return TERN_ERANGE;
+        }
+        if (path.len == 4) {
+            *why = "SenML name deeper than /O/I/R/RI";
+            return TERN_EMALFORMED;
+        }
+        path.ids[path.len++] = (uint16_t)id;
     }
+    e->path = path;
     return TERN_OK;
 }
 
@@ -424,9 +463,22 @@ int tern_senml_dec_record(tern_senml_dec *s, const tern_decoder *d, const tern_s
         }
     }
     if (!real_vals) {
+        /* In plain SenML a value-less record is a path of a Read-/Observe-
+         * Composite request: a pack mixing paths and values, or a path with
+         * a time, is an error (ETCH mixes values and deletes freely). */
+        if (!s->etch && (s->mode == 1 || (pr & TERN_SENML_BIT(TERN_SENML_K_T)))) {
+            *why = "SenML path list mixes paths with values or times";
+            return TERN_EMALFORMED;
+        }
+        s->mode = 2;
         e->kind = TERN_ENTRY_PATH_ONLY;
         return TERN_OK;
     }
+    if (!s->etch && s->mode == 2) {
+        *why = "SenML path list mixes paths with values";
+        return TERN_EMALFORMED;
+    }
+    s->mode = 1;
     if (e->path.len < TERN_LVL_RESOURCE) {
         *why = "SenML value on a path above resource level";
         return TERN_EMALFORMED;

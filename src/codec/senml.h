@@ -127,6 +127,7 @@ typedef struct tern_senml_dec {
     char bn[TERN_SENML_NAME_MAX]; /* current base name */
     char name[TERN_SENML_NAME_MAX]; /* last resolved name; e->prefix views it */
     uint32_t records; /* records seen so far */
+    uint8_t mode;     /* 0 nothing yet, 1 values, 2 paths (plain SenML) */
 } tern_senml_dec;
 
 void tern_senml_dec_init(tern_senml_dec *s, bool etch);
@@ -225,7 +226,8 @@ void tern_senml_enc_commit(tern_senml_enc *s, const tern_senml_erec *r);
 
 /* ---- shared numeric helpers ---- */
 
-/* Shortest decimal text that strtod() reads back to exactly f ("%.{1..17}g"),
+/* Shortest decimal text that strtod() reads back to exactly f: plain
+ * decimal for 1e-5 ≤ |f| < 1e16 ("-10.0", "0.123"), else "%.{1..17}g";
  * NUL-terminated; text without '.' or exponent gets ".0" so it stays a
  * float ("3.0", as Zephyr and Leshan write). NaN/Inf → TERN_ERANGE (JSON cannot carry them). Returns length or
  * TERN_ENOMEM. cap ≥ 32 always suffices. */
