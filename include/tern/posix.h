@@ -1,6 +1,7 @@
 /* tern — POSIX platform layer (Linux): an epoll event loop with timers, UDP
  * sockets for IPv4 and IPv6, the clocks, getrandom() as a tern_rng, and a
- * runner that binds one sans-I/O CoAP endpoint to one UDP socket.
+ * runner that binds one sans-I/O CoAP endpoint (tern/coap_ep.h) to one UDP
+ * socket.
  *
  * Everything is owned by the caller: the loop, its handles (tern_io,
  * tern_timer), sockets and runners are structs the caller allocates and
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "tern/base.h"
+#include "tern/coap_ep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -186,6 +188,48 @@ int tern_udp_recv(const tern_udp *s, void *buf, size_t cap, size_t *len, tern_ud
  * address family cannot be reached from this socket) or TERN_EIO. An IPv4
  * destination on a dual-stack socket is mapped to ::ffff:a.b.c.d. */
 int tern_udp_send(const tern_udp *s, const tern_udp_addr *to, const void *buf, size_t len);
+
+/* ---- CoAP endpoint peers and the endpoint runner --------------------------- */
+
+/* A tern_coap_peer holds the sockaddr bytes (sockaddr_in: 16, sockaddr_in6:
+ * 28), so peers compare equal exactly when the addresses do. */
+int tern_posix_peer_from_addr(tern_coap_peer *peer, const tern_udp_addr *a);
+int tern_posix_addr_from_peer(tern_udp_addr *a, const tern_coap_peer *peer);
+
+/* The endpoint's send callback over a UDP socket: set cfg.send to it and
+ * cfg.send_ctx to the tern_udp (which must outlive the endpoint). A full
+ * socket buffer drops the datagram (TERN_OK: CoAP retransmits CON). */
+int tern_posix_coap_send(void *udp, const tern_coap_peer *peer, const uint8_t *bytes, size_t len);
+
+#ifndef TERN_POSIX_RX_MAX
+#define TERN_POSIX_RX_MAX 2048 /* larger datagrams are dropped */
+#endif
+
+/* Binds one CoAP endpoint to one UDP socket in a loop: readable → recv and
+ * tern_coap_ep_feed(); the endpoint's deadline (tern_coap_ep_step()) arms a
+ * timer. Caller-allocated; the loop, socket and endpoint must outlive it. */
+typedef struct tern_coap_udp {
+    tern_loop *loop;
+    tern_udp *sock;
+    tern_coap_ep *ep;
+    uint64_t rx_dropped; /* datagrams too large, or receive errors */
+    /* private */
+    tern_io io_;
+    tern_timer timer_;
+    uint8_t rx_[TERN_POSIX_RX_MAX];
+} tern_coap_udp;
+
+/* Starts watching the socket. The endpoint must have been initialised with
+ * cfg.send = tern_posix_coap_send and cfg.send_ctx = sock. 0 or TERN_EIO. */
+int tern_coap_udp_start(tern_coap_udp *r, tern_loop *loop, tern_udp *sock, tern_coap_ep *ep);
+/* Re-arms the timer from tern_coap_ep_step(): call it after using the
+ * endpoint outside of its own callbacks (tern_coap_request(), notify,
+ * respond, cancel), so the first transmission's timeout is scheduled.
+ * (Inside the endpoint's callbacks no call is needed: the runner steps
+ * after every feed and timer.) */
+void tern_coap_udp_kick(tern_coap_udp *r);
+/* Stops watching (does not close the socket or deinit the endpoint). */
+void tern_coap_udp_stop(tern_coap_udp *r);
 
 #ifdef __cplusplus
 }
