@@ -796,9 +796,36 @@ static bool json_cf(int32_t cf)
     return cf == TERN_CF_SENML_JSON || cf == TERN_CF_SENML_ETCH_JSON || cf == TERN_CF_OMA_JSON;
 }
 
+/* JSON output is compared semantically when the notes say so, and for the
+ * OMA TS examples (hand-formatted text no encoder reproduces byte for
+ * byte). */
 static bool semantic(const vrun *r)
 {
-    return r->notes && strstr(r->notes, "semantic compare");
+    const char *src = jgets(r->v, "source");
+    return (r->notes && strstr(r->notes, "semantic compare")) || (src && strncmp(src, "OMA-TS", 6) == 0);
+}
+
+static bool records_to_entries(vrun *r, const jval *recs, const jval *doc, int32_t cf, nlist *out);
+static bool compare_lists(vrun *r, const char *what, const nlist *exp, const nlist *got, bool ignore_path,
+                          bool loose);
+
+/* Two SenML / OMA JSON documents are equal when their records resolve
+ * (bn+n, bt+t) to the same entries. */
+static bool json_resolved_eq(vrun *r, int32_t cf, const jval *a, const jval *b)
+{
+    const jval *ra = cf == TERN_CF_OMA_JSON ? jget(a, "e") : a;
+    const jval *rb = cf == TERN_CF_OMA_JSON ? jget(b, "e") : b;
+    if (!ra || !rb || ra->t != J_ARR || rb->t != J_ARR)
+        return false;
+    vrun tmp = *r;
+    tmp.why[0] = 0;
+    nlist la = {0}, lb = {0};
+    bool ok = records_to_entries(&tmp, ra, cf == TERN_CF_OMA_JSON ? a : NULL, cf, &la) &&
+              records_to_entries(&tmp, rb, cf == TERN_CF_OMA_JSON ? b : NULL, cf, &lb) &&
+              compare_lists(&tmp, "semantic", &la, &lb, false, true);
+    nl_free(&la);
+    nl_free(&lb);
+    return ok;
 }
 
 /* Compares encoder output with the vector payload. */
@@ -810,7 +837,7 @@ static bool compare_output(vrun *r, int32_t cf, const payload *p, const uint8_t 
         char e1[200], e2[200];
         jval *a = jparse((const char *)p->b, p->n, e1, sizeof e1);
         jval *b = jparse((const char *)out, n, e2, sizeof e2);
-        bool eq = a && b && jequal(a, b);
+        bool eq = a && b && (jequal(a, b) || json_resolved_eq(r, cf, a, b));
         jfree(a);
         jfree(b);
         if (eq)
@@ -827,6 +854,11 @@ static bool compare_output(vrun *r, int32_t cf, const payload *p, const uint8_t 
 
 /* Decodes whole and one byte at a time; both must equal `exp`
  * (or both must fail when exp is NULL). */
+/* Prefix of the request path ("/lwm2m/3/0/0" → "lwm2m") when the expected
+ * nodes carry no prefix: an alternate root path (Transport §6.4.1) that the
+ * decoder reports as a prefix and the vectors show stripped. */
+static char strip_pfx[64];
+
 static bool check_decode(vrun *r, int32_t cf, const tern_path *req, tern_type_fn fn, void *ctx, const payload *p,
                          const nlist *exp, bool ignore_path, bool loose)
 {
@@ -847,6 +879,12 @@ static bool check_decode(vrun *r, int32_t cf, const tern_path *req, tern_type_fn
         } else if (rc != RUN_OK) {
             ok = failf(r, "%s: %s", what, why);
         } else {
+            for (size_t i = 0; strip_pfx[0] && i < got.n; i++)
+                if (got.e[i].prefix.len == strlen(strip_pfx) &&
+                    memcmp(got.e[i].prefix.ptr, strip_pfx, got.e[i].prefix.len) == 0) {
+                    free((void *)(uintptr_t)got.e[i].prefix.ptr);
+                    got.e[i].prefix = (tern_bytes){NULL, 0};
+                }
             ok = compare_lists(r, what, exp, &got, ignore_path, loose);
         }
         nl_free(&got);
@@ -896,6 +934,11 @@ static bool req_path(vrun *r, int32_t cf, const nlist *nodes, tern_path *req)
     if (ps && *ps) {
         if (!vpath_prefixed(ps, req, pfx, sizeof pfx))
             return failf(r, "vector: bad path '%s'", ps);
+        bool node_pfx = false;
+        for (size_t i = 0; nodes && i < nodes->n; i++)
+            node_pfx |= nodes->e[i].prefix.len > 0;
+        if (!node_pfx)
+            snprintf(strip_pfx, sizeof strip_pfx, "%s", pfx);
         return true;
     }
     if (single_value_cf(cf)) {
@@ -1589,6 +1632,7 @@ int main(int argc, char **argv)
             if (ifilter && (!r.id || !strstr(r.id, ifilter)))
                 continue;
             ft++;
+            strip_pfx[0] = 0;
             bool ok = run_vector(&r);
             if (ok && r.why[0] == 0) {
                 fp++;
