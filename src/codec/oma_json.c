@@ -558,7 +558,7 @@ static int oj_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
     }
     if (rc < 0)
         return rc;
-    if (en->has_time) {
+    if (en->has_time && en->time != 0.0) {
         if (tern_json_put(out, ",\"t\":") < 0 || tern_json_put_time(out, en->time) < 0)
             return TERN_ENOMEM;
     }

@@ -454,9 +454,10 @@ int tern_senml_dec_record(tern_senml_dec *s, const tern_decoder *d, const tern_s
     if (rc < 0)
         return rc;
     if ((pr & TERN_SENML_BIT(TERN_SENML_K_T)) || (s->bt != 0.0 && !s->t_only)) {
+        /* resolved time 0 is "no time" (RFC 8428 §4.5.3: roughly now) */
         double t = (pr & TERN_SENML_BIT(TERN_SENML_K_T)) ? num_to_double(&r->t) : 0.0;
-        e->has_time = true;
         e->time = s->bt + t;
+        e->has_time = e->time != 0.0;
         if (!isfinite(e->time)) {
             *why = "time is not finite";
             return TERN_ERANGE;
@@ -616,7 +617,7 @@ int tern_senml_enc_plan(const tern_senml_enc *s, const tern_path *req, const ter
     }
     /* time goes in bt (Leshan): a new base time repeats the base name */
     bool need_bt = false;
-    if (en->has_time) {
+    if (en->has_time && en->time != 0.0) {
         need_bt = !s->has_bt || s->bt != en->time;
         r->bt = en->time;
     } else if (s->has_bt && s->bt != 0.0) {

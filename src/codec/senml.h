@@ -142,7 +142,9 @@ void tern_senml_dec_init(tern_senml_dec *s, bool etch);
  *   - a record with a value → TERN_ENTRY_VALUE at /O/I/R or /O/I/R/RI;
  *   - a record without a value, or with a null value → TERN_ENTRY_PATH_ONLY
  *     at any level (Read-/Observe-Composite paths, ETCH deletes);
- *   - e->time = bt + t when either is present (has_time);
+ *   - e->time = bt + t when either is present; has_time unless that is 0
+ *     (RFC 8428: time 0 is "now", the same as no time; encoders write an
+ *     entry with time 0 without time);
  *   - e->prefix views s->name (valid until the next call).
  * Errors (the syntax layer reports them at the record's offset with the
  * reason stored in *why): more than one value field (TERN_EMALFORMED), value
