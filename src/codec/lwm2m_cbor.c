@@ -300,7 +300,6 @@ typedef struct lw_enc {
     size_t used;     /* bytes of records in scratch */
     size_t emitted;  /* document bytes written by earlier finish() calls */
     bool finishing;
-    cbor_dupcheck dup;
 } lw_enc;
 _Static_assert(sizeof(lw_enc) <= TERN_ENCODER_STATE_SIZE, "lwm2m cbor encoder state");
 
@@ -371,10 +370,15 @@ static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
         e->err_reason = "LwM2M CBOR encoder needs scratch";
         return TERN_EINVAL;
     }
-    cbor_dupcheck saved = s->dup;
-    if (cbor_dup_add(&s->dup, &en->path, cbor_dev_id(en->prefix.ptr, en->prefix.len))) {
-        e->err_reason = "LwM2M CBOR path given twice";
-        return TERN_EDUPLICATE;
+    /* exact check against everything pending (the decoder's is bounded) */
+    lw_rec r;
+    for (size_t off = 0; off < s->used; off = r.next) {
+        rec_at(e->scratch, off, &r);
+        if (r.plen == en->prefix.len && (r.plen == 0 || !memcmp(r.prefix, en->prefix.ptr, r.plen)) &&
+            (tern_path_is_prefix(&r.path, &en->path) || tern_path_is_prefix(&en->path, &r.path))) {
+            e->err_reason = "LwM2M CBOR path given twice";
+            return TERN_EDUPLICATE;
+        }
     }
     tern_wbuf w = tern_wbuf_make(e->scratch + s->used, e->scratch_cap - s->used);
     uint8_t hdr[1 + LW_PREFIX_MAX + 1 + 8 + 1 + 4];
@@ -395,13 +399,11 @@ static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
     if (!rc && en->kind == TERN_ENTRY_VALUE) {
         rc = cbor_put_value(&w, &en->value, CBOR_TIME_INT);
         if (rc == TERN_EINVAL) {
-            s->dup = saved;
             e->err_reason = "unknown value type";
             return TERN_EINVAL;
         }
     }
     if (rc) {
-        s->dup = saved;
         e->err_reason = "LwM2M CBOR document larger than the encoder scratch";
         return TERN_ETOOBIG;
     }
