@@ -15,9 +15,11 @@ int tern_path_parse(tern_path *p, const char *s, size_t len)
 {
     tern_path out = tern_path_root();
     size_t i = 0;
-    if (len == 0 || s[0] != '/')
+    if (!s || len == 0)
         return TERN_EMALFORMED;
-    i = 1;
+    /* The URI form is "/O/I/R/RI" (Core §7.1); the relative form "O/I/R"
+     * that Zephyr's path strings and people at a terminal use is accepted. */
+    i = s[0] == '/' ? 1 : 0;
     while (i < len) {
         if (out.len == 4)
             return TERN_EMALFORMED;

@@ -12,6 +12,7 @@ static void test_levels(void)
     tern_path p;
     CHECK_EQ(parse(&p, "/"), TERN_OK);
     CHECK_EQ(p.len, 0);
+    p = tern_path_make(2, 9, 9, 0, 0);
     CHECK_EQ(parse(&p, "/3"), TERN_OK);
     CHECK_EQ(p.len, 1);
     CHECK_EQ(p.ids[0], 3);
@@ -46,7 +47,12 @@ static void test_errors(void)
     tern_path p = tern_path_make(2, 9, 9, 0, 0);
     CHECK_EQ(tern_path_parse(&p, "", 0), TERN_EMALFORMED);
     CHECK_EQ(tern_path_parse(&p, NULL, 0), TERN_EMALFORMED);
-    CHECK_EQ(parse(&p, "3/0"), TERN_EMALFORMED); /* no leading '/' */
+    CHECK_EQ(parse(&p, "3/0"), TERN_OK); /* relative form accepted */
+    CHECK_EQ(p.len, 2);
+    CHECK_EQ(parse(&p, "3/"), TERN_OK);
+    CHECK_EQ(parse(&p, "/"), TERN_OK);
+    CHECK_EQ(p.len, 0);
+    p = tern_path_make(2, 9, 9, 0, 0);
     CHECK_EQ(parse(&p, "/3//0"), TERN_EMALFORMED);
     CHECK_EQ(parse(&p, "/03"), TERN_EMALFORMED); /* leading zero */
     CHECK_EQ(parse(&p, "/3/00"), TERN_EMALFORMED);

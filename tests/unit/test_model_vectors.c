@@ -258,18 +258,15 @@ static bool run_path(const jval *vec)
         return false;
     char buf[64];
     /* Zephyr's vectors are LWM2M_PATH() macro strings without the leading
-     * '/'. tern_path_parse() takes the URI form "/O/I/R/RI" (Core §6, §7.1)
-     * and rejects them as they are, so they run with the '/' added: the IDs
-     * are what the vector checks. */
-    if (strncmp(id, "path-zephyr", 11) == 0 && text[0] != '/') {
-        tern_path q;
-        if (tern_path_parse(&q, text, strlen(text)) != TERN_EMALFORMED)
-            return false;
+     * '/': tern_path_parse() accepts that relative form, and formatting
+     * gives the URI form "/O/I/R/RI" (Core §7.1) back. */
+    tern_path p;
+    int r = tern_path_parse(&p, text, strlen(text));
+    (void)id;
+    if (text[0] != '/') {
         snprintf(buf, sizeof buf, "/%s", text);
         text = buf;
     }
-    tern_path p;
-    int r = tern_path_parse(&p, text, strlen(text));
     if (expect_error(vec))
         return r < 0;
     if (r != TERN_OK)
