@@ -1036,7 +1036,7 @@ static void cfg_defaults(tern_coap_ep_cfg *c)
     if (c->token_len < 4 || c->token_len > 8)
         c->token_len = 8; /* RFC 9175 §4.2 / RFC 7252 §5.3.1: enough randomness */
     if (!c->block_szx || c->block_szx > 6)
-        c->block_szx = c->block_szx == 0 ? 6 : 6;
+        c->block_szx = 6;
     /* A block plus ~100 bytes of header and options must fit a datagram. */
     while (c->block_szx > 0 && tern_coap_block_size(c->block_szx) + 128u > c->max_msg_size)
         c->block_szx--;

@@ -146,7 +146,7 @@ static void issue(world *w)
             slot++;
         w->slot_busy[slot] = true;
         w->slot_of[id] = slot;
-        char q[12];
+        char q[16];
         snprintf(q, sizeof q, "i%d", id);
         tern_coap_msg m;
         tern_coap_msg_init(&m, TERN_COAP_CON, id % 10 == 0 ? TERN_COAP_POST : TERN_COAP_GET, 0);
