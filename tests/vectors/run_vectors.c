@@ -57,6 +57,7 @@ typedef struct vrun {
     const char *id;
     const char *notes;
     char why[1024]; /* failure reason */
+    bool equivalent; /* passed as an equivalent encoding (see run_nodes) */
 } vrun;
 
 static bool failf(vrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -894,12 +895,19 @@ static bool check_decode(vrun *r, int32_t cf, const tern_path *req, tern_type_fn
     return true;
 }
 
+/* The last encoder output of check_encode(), for the equivalence rule. */
+static uint8_t last_out[OUT_CAP];
+static size_t last_out_len;
+static bool last_out_ok;
+
 static bool check_encode(vrun *r, int32_t cf, const tern_path *req, const nlist *in, const payload *p)
 {
-    static uint8_t out[OUT_CAP];
+    uint8_t *out = last_out;
     size_t n = 0;
     char why[600] = "";
-    int rc = do_encode(cf, req, in, out, sizeof out, &n, why, sizeof why);
+    int rc = do_encode(cf, req, in, out, sizeof last_out, &n, why, sizeof why);
+    last_out_ok = rc == RUN_OK;
+    last_out_len = n;
     if (rc == RUN_NOFORMAT)
         return failf(r, "%s", why);
     if (!p) { /* must be refused */
@@ -1002,6 +1010,39 @@ static tern_type zephyr_call_type(const vrun *r)
     return TERN_TYPE_NONE;
 }
 
+/* Equivalence rule for encode vectors taken from a client's tests (Leshan,
+ * Zephyr). Clients make different valid choices where the Core spec leaves
+ * one open — Zephyr writes every float as a CBOR double and splits bn at the
+ * instance, Leshan repeats bn with bt — so no single encoder reproduces both
+ * byte for byte (vectors README, "Known discrepancies"). tern writes the
+ * smallest encoding and the Core spec examples' layout (those are compared
+ * byte-exact, as is every vector that tern's output does match). A client
+ * vector whose bytes differ passes only when (1) the client's bytes decode
+ * to the expected nodes — the server accepts what that client sends — and
+ * (2) tern's bytes decode to the same nodes. Such passes are counted and
+ * printed apart. */
+static bool equivalent_encoding(vrun *r, int32_t cf, const tern_path *req, vmodel *m, const payload *theirs,
+                                const nlist *exp, bool single)
+{
+    const char *src = jgets(r->v, "source");
+    if (!src || (strncmp(src, "leshan/", 7) != 0 && strncmp(src, "zephyr/", 7) != 0))
+        return false;
+    vrun t = *r;
+    t.why[0] = 0;
+    payload ours = {last_out, last_out_len, theirs->text, true};
+    uint8_t *copy = xmalloc(last_out_len + 1);
+    memcpy(copy, last_out, last_out_len);
+    ours.b = copy;
+    bool eq = check_decode(&t, cf, req, vmodel_type, m, theirs, exp, single, false) &&
+              check_decode(&t, cf, req, vmodel_type, m, &ours, exp, single, false);
+    free(copy);
+    if (!eq)
+        return false;
+    r->why[0] = 0;
+    r->equivalent = true;
+    return true;
+}
+
 /* Vectors whose expected is a list of nodes, or "error". */
 static bool run_nodes(vrun *r, const jval *expected)
 {
@@ -1035,6 +1076,8 @@ static bool run_nodes(vrun *r, const jval *expected)
             ok = failf(r, "vector: encode vector without payload");
         } else {
             ok = check_encode(r, cf, &req, &exp, &p);
+            if (!ok && last_out_ok)
+                ok = equivalent_encoding(r, cf, &req, &m, &p, &exp, single);
         }
     }
     nl_free(&exp);
@@ -1604,7 +1647,7 @@ int main(int argc, char **argv)
     closedir(d);
     qsort(files, nfiles, sizeof *files, cmpstr);
 
-    size_t total = 0, passed = 0;
+    size_t total = 0, passed = 0, equiv = 0;
     fail_rec *fails = NULL;
     size_t nfails = 0;
     for (size_t f = 0; f < nfiles; f++) {
@@ -1621,7 +1664,7 @@ int main(int argc, char **argv)
             total++;
             continue;
         }
-        size_t ft = 0, fp = 0;
+        size_t ft = 0, fp = 0, fe = 0;
         for (size_t i = 0; i < doc->n; i++) {
             vrun r;
             memset(&r, 0, sizeof r);
@@ -1636,6 +1679,7 @@ int main(int argc, char **argv)
             bool ok = run_vector(&r);
             if (ok && r.why[0] == 0) {
                 fp++;
+                fe += r.equivalent;
                 if (verbose)
                     printf("  pass %s\n", r.id);
             } else {
@@ -1646,13 +1690,19 @@ int main(int argc, char **argv)
                 nfails++;
             }
         }
-        printf("%s: %zu/%zu passed\n", files[f], fp, ft);
+        if (fe)
+            printf("%s: %zu/%zu passed (%zu of them as equivalent encodings of a client's bytes)\n", files[f], fp,
+                   ft, fe);
+        else
+            printf("%s: %zu/%zu passed\n", files[f], fp, ft);
+        equiv += fe;
         total += ft;
         passed += fp;
         jfree(doc);
         free(text);
     }
-    printf("total: %zu/%zu passed\n", passed, total);
+    printf("total: %zu/%zu passed (%zu byte-exact or decode/error as expected, %zu equivalent encodings)\n",
+           passed, total, passed - equiv, equiv);
     if (nfails) {
         printf("\nfailures:\n");
         for (size_t i = 0; i < nfails; i++) {
