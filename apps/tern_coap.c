@@ -175,6 +175,11 @@ static int common_open(common *c, const tern_udp_addr *local, unsigned flags, te
 
 static void common_close(common *c)
 {
+    /* Ignore (and so discard) further SIGINT/SIGTERM: a second signal left
+     * pending while blocked would stall LeakSanitizer's exit-time scan, and
+     * we are leaving anyway. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     if (c->ep_mem) {
         tern_coap_udp_stop(&c->run);
         tern_coap_ep_deinit(&c->ep);
