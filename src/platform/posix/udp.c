@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +136,15 @@ static void map_v4(const tern_udp_addr *in, tern_udp_addr *out)
 
 /* ---- sockets ---- */
 
+static bool would_block(int e)
+{
+#if EAGAIN == EWOULDBLOCK
+    return e == EAGAIN;
+#else
+    return e == EAGAIN || e == EWOULDBLOCK;
+#endif
+}
+
 int tern_udp_open(tern_udp *s, const tern_udp_addr *local, unsigned flags)
 {
     s->fd = -1;
@@ -213,7 +221,7 @@ int tern_udp_recv(const tern_udp *s, void *buf, size_t cap, size_t *len, tern_ud
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (would_block(errno))
                 return TERN_AGAIN;
             /* An ICMP error from an earlier send (port unreachable) is
              * reported on the next receive; it is not a fault of ours. */
@@ -247,7 +255,7 @@ int tern_udp_send(const tern_udp *s, const tern_udp_addr *to, const void *buf, s
             return TERN_OK;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+        if (would_block(errno) || errno == ENOBUFS)
             return TERN_AGAIN;
         return TERN_EIO;
     }
