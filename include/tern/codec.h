@@ -10,6 +10,7 @@
 
 #include "tern/base.h"
 #include "tern/model.h"
+#include "tern/linkfmt.h"
 
 #ifdef __cplusplus
 extern "C" {
