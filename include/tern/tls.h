@@ -46,7 +46,7 @@ typedef enum tern_tls_role {
 
 typedef enum tern_tls_transport {
     TERN_TLS_DATAGRAM = 0, /* DTLS 1.2 (RFC 6347); one feed = one datagram */
-    TERN_TLS_STREAM = 1,   /* TLS 1.2 / 1.3 over a byte stream (CoAP over TLS) */
+    TERN_TLS_STREAM = 1,   /* TLS 1.2 (1.3 opt-in) over a byte stream (CoAP over TLS) */
 } tern_tls_transport;
 
 /* The LwM2M Security Object's "Security Mode" resource values (§5.2.4). */
@@ -178,7 +178,7 @@ typedef struct tern_tls_config {
      *   PSK server  + TLS_PSK_WITH_AES_128_CBC_SHA256
      *   RPK, CERT   TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (+ AES_128_GCM)
      *   groups      secp256r1 first, none under 255 bits
-     *   STREAM      TLS 1.3 first, TLS 1.2 */
+     *   STREAM      TLS 1.2 (TLS 1.3 opt-in through priority: see docs/security.md) */
     const char *priority;
 
     tern_log log;

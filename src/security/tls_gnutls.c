@@ -109,7 +109,10 @@ static void build_priority(char *buf, size_t cap, const tern_tls_config *c)
 {
     bool dgram = c->transport == TERN_TLS_DATAGRAM;
     bool server = c->role == TERN_TLS_SERVER;
-    const char *vers = dgram ? "-VERS-ALL:+VERS-DTLS1.2" : "-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+    /* TLS 1.3 over a real TCP stream against gnutls-serv fails after the
+     * handshake with bad_record_mac in this memory-driven setup (tern to tern
+     * works); until that is understood, TLS 1.3 is opt-in via `priority`. */
+    const char *vers = dgram ? "-VERS-ALL:+VERS-DTLS1.2" : "-VERS-ALL:+VERS-TLS1.2";
     const char *groups = "-GROUP-ALL:+GROUP-SECP256R1:+GROUP-X25519:+GROUP-SECP384R1";
     const char *kx = "", *cipher = "", *mac = "-MAC-ALL:+AEAD", *ctype = "";
     if (c->mode == TERN_SEC_PSK) {
