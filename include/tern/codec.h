@@ -68,6 +68,15 @@ typedef struct tern_entry {
  * that carry no type (TLV, plain text) yield Opaque/String respectively.
  * A NULL function means "no model". */
 typedef tern_type (*tern_type_fn)(void *ctx, const tern_path *p);
+
+/* A type function marks a multiple-instance resource by OR-ing this flag
+ * into the type it returns: `(tern_type)(TERN_TYPE_FLOAT | TERN_TYPE_MULTIPLE)`.
+ * A known type without the flag means single-instance; TERN_TYPE_NONE means
+ * unknown. Decoders need it where a format cannot tell, e.g. an empty
+ * payload at /O/I/R is an empty multiple-instance resource, but an error for
+ * a single-instance one. */
+#define TERN_TYPE_MULTIPLE 0x100
+#define TERN_TYPE_MASK 0xff
 /* Adapter over a tern_registry (ctx = const tern_registry *). */
 tern_type tern_registry_type_fn(void *ctx, const tern_path *p);
 
@@ -105,6 +114,8 @@ struct tern_decoder {
     int err;              /* sticky error (0 if none) */
     size_t err_offset;
     const char *err_reason; /* static string, NULL if none */
+    size_t entries;       /* entries returned so far */
+    bool empty_done;      /* the empty-document entry was synthesised */
     /* format-private state */
     union {
         uint8_t raw[TERN_DECODER_STATE_SIZE];

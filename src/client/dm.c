@@ -74,7 +74,9 @@ tern_type tern_dm_type_of(void *ctx, const tern_path *p)
         return TERN_TYPE_NONE;
     tern_dm_obj *o = tern_dm_find(dm, p->ids[0]);
     const tern_res_def *r = o ? tern_obj_find_res(o->def, p->ids[2]) : NULL;
-    return r ? (tern_type)r->type : TERN_TYPE_NONE;
+    if (!r)
+        return TERN_TYPE_NONE;
+    return (tern_type)(r->multiple ? (r->type | TERN_TYPE_MULTIPLE) : r->type);
 }
 
 /* ---- lookups ---- */

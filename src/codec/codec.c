@@ -168,16 +168,52 @@ int tern_decoder_feed(tern_decoder *d, const uint8_t *data, size_t len, bool las
     return TERN_OK;
 }
 
+/* An empty document (no entries) at the request path stands for an empty
+ * container there (Core §7.4: e.g. a Read of an instance without resources,
+ * a multiple-instance resource without instances); a single-instance
+ * resource or a resource instance cannot be empty. The one place for this
+ * rule, whatever the format. */
+static int empty_document(tern_decoder *d, tern_entry *e)
+{
+    const tern_path *rp = &d->req_path;
+    d->empty_done = true;
+    if (rp->len == TERN_LVL_INSTANCE) {
+        e->kind = TERN_ENTRY_EMPTY_INSTANCE;
+        e->path = *rp;
+        return TERN_OK;
+    }
+    /* Unknown multiplicity counts as single: Zephyr rejects an empty pack
+     * for its resources, Leshan accepts it only where its model says the
+     * resource is multiple (vectors README "SenML-CBOR"). */
+    if (rp->len == TERN_LVL_RESOURCE && tern_dec_multiplicity(d, rp) == 1) {
+        e->kind = TERN_ENTRY_EMPTY_MULTI;
+        e->path = *rp;
+        return TERN_OK;
+    }
+    if (rp->len >= TERN_LVL_RESOURCE)
+        return tern_dec_fail(d, TERN_EMALFORMED, d->start, "empty payload for a single value");
+    return TERN_DONE;
+}
+
 int tern_decoder_next(tern_decoder *d, tern_entry *e)
 {
     if (d->err)
         return d->err;
     memset(e, 0, sizeof *e);
+    if (d->empty_done)
+        return TERN_DONE;
     int rc = d->vt->dec_next(d, e);
     if (rc == TERN_AGAIN && d->last)
         return tern_dec_fail(d, TERN_ETRUNCATED, d->end, "document ends in the middle of an element");
     if (rc < 0)
         return tern_dec_fail(d, rc, d->start, d->err_reason ? d->err_reason : tern_strerror(rc));
+    if (rc == TERN_DONE && d->entries == 0)
+        return empty_document(d, e);
+    if (rc == TERN_OK) {
+        if (e->kind == TERN_ENTRY_EMPTY_MULTI && tern_dec_multiplicity(d, &e->path) == 0)
+            return tern_dec_fail(d, TERN_EMALFORMED, d->start, "a single-instance resource cannot be empty");
+        d->entries++;
+    }
     return rc;
 }
 
@@ -241,5 +277,7 @@ int tern_encoder_finish(tern_encoder *e, tern_wbuf *out)
 tern_type tern_registry_type_fn(void *ctx, const tern_path *p)
 {
     const tern_res_def *r = ctx ? tern_registry_res(ctx, p) : NULL;
-    return r ? (tern_type)r->type : TERN_TYPE_NONE;
+    if (!r)
+        return TERN_TYPE_NONE;
+    return (tern_type)(r->multiple ? (r->type | TERN_TYPE_MULTIPLE) : r->type);
 }

@@ -41,7 +41,21 @@ int tern_enc_fail(tern_encoder *e, int err, const char *reason);
 /* Type of a path from the caller's model, TERN_TYPE_NONE when unknown. */
 static inline tern_type tern_dec_type_of(const tern_decoder *d, const tern_path *p)
 {
-    return d->type_of ? d->type_of(d->type_ctx, p) : TERN_TYPE_NONE;
+    return d->type_of ? (tern_type)(d->type_of(d->type_ctx, p) & TERN_TYPE_MASK) : TERN_TYPE_NONE;
+}
+
+/* Multiplicity of the resource at p (len >= 3) from the model: 1 multiple,
+ * 0 single, -1 unknown (see TERN_TYPE_MULTIPLE). */
+static inline int tern_dec_multiplicity(const tern_decoder *d, const tern_path *p)
+{
+    if (!d->type_of || p->len < 3)
+        return -1;
+    tern_path rp = *p;
+    rp.len = 3;
+    int t = (int)d->type_of(d->type_ctx, &rp);
+    if (t & TERN_TYPE_MULTIPLE)
+        return 1;
+    return (t & TERN_TYPE_MASK) != TERN_TYPE_NONE ? 0 : -1;
 }
 
 extern const tern_codec_vtab tern_codec_text;

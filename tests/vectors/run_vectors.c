@@ -649,7 +649,30 @@ typedef struct vmodel {
     bool use_registry;
 } vmodel;
 
+static tern_type vmodel_type_only(void *ctx, const tern_path *p);
+
+/* Type with the multiplicity flag (codec.h TERN_TYPE_MULTIPLE): a resource
+ * is multiple when the vector has resource-instance nodes or an empty
+ * "multiple" node under it, or the registry says so. */
 static tern_type vmodel_type(void *ctx, const tern_path *p)
+{
+    const vmodel *m = ctx;
+    int t = (int)vmodel_type_only(ctx, p) & TERN_TYPE_MASK;
+    bool multiple = false;
+    if (p->len == 3) {
+        for (size_t i = 0; m->nodes && i < m->nodes->n; i++) {
+            const tern_entry *e = &m->nodes->e[i];
+            if ((e->path.len == 4 && tern_path_is_prefix(p, &e->path)) ||
+                (e->kind == TERN_ENTRY_EMPTY_MULTI && tern_path_eq(&e->path, p)))
+                multiple = true;
+        }
+        if (m->use_registry)
+            multiple |= (tern_registry_type_fn((void *)(uintptr_t)tern_registry_std(), p) & TERN_TYPE_MULTIPLE) != 0;
+    }
+    return (tern_type)(multiple ? (t | TERN_TYPE_MULTIPLE) : t);
+}
+
+static tern_type vmodel_type_only(void *ctx, const tern_path *p)
 {
     const vmodel *m = ctx;
     if (m->nodes) {
@@ -1454,7 +1477,8 @@ static bool run_attrs(vrun *r, const jval *expected)
          * path (Leshan validate()/WriteAttributesRequest); the others test
          * only the query parser. */
         if (rc >= 0 && has_path) {
-            tern_type ty = has_path ? tern_registry_type_fn((void *)(uintptr_t)tern_registry_std(), &path)
+            tern_type ty = has_path ? (tern_type)(tern_registry_type_fn((void *)(uintptr_t)tern_registry_std(), &path) &
+                                                  TERN_TYPE_MASK)
                                     : TERN_TYPE_NONE;
             rc = tern_attrs_check(&a, ty);
             stage = "tern_attrs_check";
