@@ -249,7 +249,7 @@ static int dec_next(tern_decoder *d, tern_entry *e)
             return tern_dec_fail(d, TERN_EMALFORMED, d->start, "data after the plain-text value");
         return TERN_DONE;
     }
-    tern_type t = tern_dec_type_of(d, &d->req_path);
+    tern_type t = (tern_type)((unsigned)tern_dec_type_of(d, &d->req_path) & 0xFFu); /* drop a multiple flag */
     if (t == TERN_TYPE_NONE)
         t = TERN_TYPE_STRING;
     if (t == TERN_TYPE_STRING || t == TERN_TYPE_CORELNK)

@@ -188,6 +188,12 @@ static bool is_bytes_type(tern_type t)
  * single, -1 unknown. Only the registry adapter carries it. */
 static int res_multiple(const tern_decoder *d, const tern_path *p)
 {
+    /* a type function may OR a "multiple" flag (0x100) into the type */
+    unsigned raw = d->type_of ? (unsigned)d->type_of(d->type_ctx, p) : 0u;
+    if (raw & 0x100u)
+        return 1;
+    if ((raw & 0xFFu) != TERN_TYPE_NONE && d->type_of != tern_registry_type_fn)
+        return 0;
     if (d->type_of != tern_registry_type_fn || !d->type_ctx)
         return -1;
     const tern_res_def *r = tern_registry_res((const tern_registry *)d->type_ctx, p);
@@ -396,7 +402,7 @@ static int dec_next(tern_decoder *d, tern_entry *e)
         }
 
         /* a value */
-        tern_type t = tern_dec_type_of(d, &ep);
+        tern_type t = (tern_type)((unsigned)tern_dec_type_of(d, &ep) & 0xFFu);
         if (t == TERN_TYPE_NONE)
             t = TERN_TYPE_OPAQUE;
         if (!is_bytes_type(t) && !fixed_len_ok(t, h.len)) {

@@ -7,7 +7,20 @@
 
 /* A small model: /3 Device, /2 ACL, /1 Server, /65 and /66 of the Core
  * spec's Figure C.-1, /5/0/0 firmware package; ctx forces one type. */
+static tern_type model1(void *ctx, const tern_path *p);
+/* multiple-instance resources carry the 0x100 flag (codec.h) */
 static tern_type model(void *ctx, const tern_path *p)
+{
+    tern_type t = model1(ctx, p);
+    if (!ctx && p->len >= 3 && t != TERN_TYPE_NONE) {
+        unsigned o = p->ids[0], r = p->ids[2];
+        if ((o == 3 && (r == 6 || r == 7 || r == 8 || r == 11 || r == 22)) || (o == 2 && r == 2) || (o == 65 && r == 0))
+            t = (tern_type)((unsigned)t | 0x100u);
+    }
+    return t;
+}
+
+static tern_type model1(void *ctx, const tern_path *p)
 {
     if (ctx)
         return *(const tern_type *)ctx;
