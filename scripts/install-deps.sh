@@ -10,7 +10,9 @@ PACKAGES=(
   # tests: clang for ASan/UBSan + libFuzzer, valgrind
   clang libclang-rt-14-dev valgrind
   # interop peers and cross-checks (independent implementations)
-  libcoap3-bin python3 python3-cbor2 libcbor-dev
+  libcoap3-bin gnutls-bin python3 python3-cbor2 libcbor-dev
+  # TLS
+  libgnutls28-dev
   # footprint build for Cortex-M
   gcc-arm-none-eabi libnewlib-arm-none-eabi
 )
