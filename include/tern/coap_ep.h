@@ -321,6 +321,11 @@ int tern_coap_observers_each(tern_coap_ep *ep, const void *key, size_t key_len,
                              void (*fn)(void *ctx, tern_coap_handle obs, const tern_coap_peer *peer),
                              void *ctx);
 int tern_coap_observer_remove(tern_coap_ep *ep, tern_coap_handle observer);
+/* true while a CON notification to this observer awaits its ACK (§4.5);
+ * false when there is none or the observer is gone. Lets a caller that
+ * must deliver several notifications in order (LwM2M queued notifications)
+ * wait instead of replacing the one in flight (§4.5.2). */
+bool tern_coap_notify_pending(const tern_coap_ep *ep, tern_coap_handle observer);
 /* Number of registered observers. */
 uint32_t tern_coap_observer_count(const tern_coap_ep *ep);
 

@@ -283,6 +283,12 @@ int tern_coap_observer_remove(tern_coap_ep *ep, tern_coap_handle observer)
     return TERN_OK;
 }
 
+bool tern_coap_notify_pending(const tern_coap_ep *ep, tern_coap_handle observer)
+{
+    const ep_obs *o = obs_from_handle(ep, observer);
+    return o && o->xchg != EP_NONE;
+}
+
 uint32_t tern_coap_observer_count(const tern_coap_ep *ep)
 {
     return ep && ep->p ? ep->p->obs_count : 0;
