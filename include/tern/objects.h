@@ -413,7 +413,7 @@ struct tern_fw {
     tern_fw_cfg cfg;
     /* private */
     uint8_t state_, result_;
-    bool pushing_, pulling_, uri_written_, reset_pending_;
+    bool pushing_, pulling_, uri_written_, reset_pending_, completed_;
     uint32_t next_off_;
     int64_t changed_at_;
     tern_fw_rw_ rw_, shadow_;
@@ -444,30 +444,6 @@ void tern_fw_update_done(tern_fw *fw, tern_fw_result result);
 /* Restores the state after a reboot (e.g. Idle + SUCCESS after booting the
  * new image). TERN_EINVAL for out-of-range values. */
 int tern_fw_restore(tern_fw *fw, tern_fw_state state, tern_fw_result result);
-
-/* ---- a downloader over the tern CoAP endpoint (fw_coap_download.c) ----
- * GETs coap:// URIs block by block (RFC 7959 Block2) through an endpoint
- * the application runs; host names are resolved by the application. */
-struct tern_coap_ep;
-struct tern_coap_peer;
-typedef struct tern_fw_coap_dl {
-    tern_fw_downloader dl; /* pass &x.dl as tern_fw_cfg.downloader */
-    struct tern_coap_ep *ep;
-    /* Resolves host (not NUL-terminated; IPv6 literals without brackets)
-     * and port to a peer of the endpoint. 0 or a negative tern_err. */
-    int (*resolve)(void *ctx, const char *host, size_t host_len, uint16_t port, struct tern_coap_peer *out);
-    void *ctx;
-    /* private */
-    tern_fw *fw_;
-    uint64_t handle_;
-    bool active_;
-} tern_fw_coap_dl;
-
-/* Sets up the downloader (ep and resolve required). */
-int tern_fw_coap_dl_init(tern_fw_coap_dl *d, struct tern_coap_ep *ep,
-                         int (*resolve)(void *ctx, const char *host, size_t host_len, uint16_t port,
-                                        struct tern_coap_peer *out),
-                         void *ctx);
 
 #ifdef __cplusplus
 }
