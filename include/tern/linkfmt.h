@@ -13,8 +13,11 @@
  *
  * Lenient by default where real devices and the Core spec's own examples
  * deviate from RFC 6690: whitespace (SP, HTAB, CR, LF) after ',' and after
- * ';', and the pre-1.2 Bootstrap-Discover form "lwm2m=1.0,</0/0>" (the
- * leading attributes belong to "/"). TERN_LINK_STRICT turns both off.
+ * ';', a line break (whitespace holding CR or LF) instead of ',' between
+ * two links (the spec writes lists one link per line, Core §6.4.4), and
+ * the pre-1.2 Bootstrap-Discover form "lwm2m=1.0,</0/0>" (the leading
+ * attributes belong to "/"). TERN_LINK_STRICT turns all three off. Two
+ * links with nothing between them ("</2/0></2/1>") are always rejected.
  * Always rejected (TERN_EMALFORMED, with lp->err_offset): an unterminated
  * '<' or quoted string, an empty URI, a URI that is not an absolute path
  * (scheme, "//", query, fragment, bad %-escape, non-ASCII), control

@@ -199,8 +199,11 @@ int tern_attrs_check(const tern_attrs *a, tern_type res_type);
 int tern_attrs_check_level(const tern_attrs *a, int level);
 
 /* Formats the attributes in `set` (and, for the query form, the valueless
- * ones in `unset`) in the fixed order dim, ver, lwm2m, pmin, pmax, epmin,
- * epmax, lt, gt, st, edge, con, hqmax. Floats are written in plain decimal,
+ * ones in `unset`) in a fixed order that follows the Core spec's examples
+ * of each form: dim, ver, lwm2m, pmin, pmax, epmin, epmax, then gt, lt
+ * in the link form (Core §6.3.2 Discover: ";gt=50;lt=42.2") and lt, gt in
+ * the query form (Transport §6.4.4: "lt=20&gt=85&st=10"), then st, edge,
+ * con, hqmax. Floats are written in plain decimal,
  * shortest form that reads back to the same double, never with an exponent.
  *   TERN_ATTRS_LINK:  ";pmin=10;gt=3.5" (link-format attributes, Discover)
  *   TERN_ATTRS_QUERY: "pmin=10&gt=3.5&pmax" (Write-Attributes query)

@@ -176,6 +176,22 @@ int tern_link_next(tern_link_parser *lp, tern_link *link, tern_link_attr *attrs,
                 lp->need_link = true;
                 break;
             }
+            if (lenient && is_ws(b[i])) {
+                /* a line break between two links stands for ',' (the Core
+                 * spec writes link lists one per line, e.g. §6.4.4) */
+                size_t j = i;
+                bool line = false;
+                while (j < n && is_ws(b[j])) {
+                    line = line || b[j] == '\n' || b[j] == '\r';
+                    j++;
+                }
+                if (j == n && !lp->last)
+                    return TERN_AGAIN;
+                if (!line || j == n || b[j] != '<')
+                    return fail(lp, TERN_EMALFORMED, i, "whitespace after a link");
+                i = j;
+                break;
+            }
             if (b[i] != ';')
                 return fail(lp, TERN_EMALFORMED, i, "expected ';' or ',' after a link");
             i++;

@@ -19,7 +19,8 @@ typedef struct attr_desc {
 
 /* Core §5.1.2 Table 5.1.2-1 (Properties: dim, ver, lwm2m) and Table 5.1.2-2
  * (Notification: pmin, pmax, gt, lt, st, epmin, epmax, edge, con, hqmax).
- * The order of this table is the output order of tern_attrs_format(). */
+ * The order of this table is the output order of tern_attrs_format() in the
+ * query form; the link form swaps lt and gt (see link_order). */
 static const attr_desc attr_table[] = {
     {"dim", 3, K_UINT, TERN_ATTR_DIM},       {"ver", 3, K_VERSION, TERN_ATTR_VER},
     {"lwm2m", 5, K_VERSION, TERN_ATTR_LWM2M}, {"pmin", 4, K_UINT, TERN_ATTR_PMIN},
@@ -29,6 +30,16 @@ static const attr_desc attr_table[] = {
     {"edge", 4, K_BIT, TERN_ATTR_EDGE},      {"con", 3, K_BIT, TERN_ATTR_CON},
     {"hqmax", 5, K_UINT, TERN_ATTR_HQMAX},
 };
+
+/* Output orders, as indexes into attr_table. The Core spec's own examples
+ * differ by form: its Discover responses (Core §6.3.2) write
+ * ";dim=2;pmin=10;pmax=60;gt=50;lt=42.2", its Write-Attributes queries
+ * (Transport §6.4.4 example 5) write "lt=20&gt=85&st=10". Each form
+ * follows its examples. */
+static const uint8_t query_order[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+static const uint8_t link_order[] = {0, 1, 2, 3, 4, 5, 6, 8, 7, 9, 10, 11, 12};
+_Static_assert(sizeof query_order == TERN_ARRAY_LEN(attr_table), "query_order covers attr_table");
+_Static_assert(sizeof link_order == TERN_ARRAY_LEN(attr_table), "link_order covers attr_table");
 
 static const attr_desc *attr_lookup(const char *s, size_t len)
 {
@@ -385,8 +396,9 @@ int tern_attrs_format(const tern_attrs *a, int style, char *out, size_t cap)
     out_buf o = {out, cap, 0, false};
     out[0] = '\0';
     bool first = true;
+    const uint8_t *order = style == TERN_ATTRS_LINK ? link_order : query_order;
     for (size_t k = 0; k < TERN_ARRAY_LEN(attr_table); k++) {
-        const attr_desc *d = &attr_table[k];
+        const attr_desc *d = &attr_table[order[k]];
         bool has = (a->set & d->bit) != 0;
         bool bare = !has && style == TERN_ATTRS_QUERY && (a->unset & d->bit);
         if (!has && !bare)

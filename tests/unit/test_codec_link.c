@@ -124,6 +124,13 @@ static void test_parse_spec(void)
     ok("</3>;pmin=10, </3/0>;pmax=60, </3/0/1>, </3/0/7>;dim=2;gt=50;lt=42.2",
        "</3>;pmin=10,</3/0>;pmax=60,</3/0/1>,</3/0/7>;dim=2;gt=50;lt=42.2");
     ok("</3/0>;ver=1.2,</5/0>;ver1.1,</3303/0>", "</3/0>;ver=1.2,</5/0>;ver1.1,</3303/0>");
+    /* one link per line (Core §6.4.4): a line break stands for ',' */
+    ok("</3>;pmin=60\n</4>;pmax=300", "</3>;pmin=60,</4>;pmax=300");
+    ok("</3> \r\n\t</4>", "</3>,</4>");
+    bad("</3>;pmin=60\n</4>;pmax=300", TERN_LINK_STRICT);
+    bad("</3> </4>", 0);      /* a space is not a line break */
+    bad("</3>\n", 0);        /* a line break separates two links only */
+    bad("</3>\n;pmin=1", 0);
     tern_path p;
     tern_bytes u = {(const uint8_t *)"/0/1/", 5};
     CHECK_EQ(tern_link_uri_path(u, NULL, &p), 0);

@@ -224,11 +224,17 @@ static void test_format(void)
     fmt_is("pmin&pmax=60&gt=2", TERN_ATTRS_QUERY, "pmin&pmax=60&gt=2");
     fmt_is("pmin&pmax=60&gt=2", TERN_ATTRS_LINK, ";pmax=60;gt=2"); /* unset not listed */
     fmt_is("hqmax=1&con=1&edge=0&st=0.5&gt=20.1&lt=10&epmax=45&epmin=30&pmax=60&pmin=5&ver=1.1&dim=2",
-           TERN_ATTRS_LINK, ";dim=2;ver=1.1;pmin=5;pmax=60;epmin=30;epmax=45;lt=10;gt=20.1;st=0.5;edge=0;con=1;hqmax=1");
+           TERN_ATTRS_LINK, ";dim=2;ver=1.1;pmin=5;pmax=60;epmin=30;epmax=45;gt=20.1;lt=10;st=0.5;edge=0;con=1;hqmax=1");
+    fmt_is("hqmax=1&con=1&edge=0&st=0.5&gt=20.1&lt=10&epmax=45&epmin=30&pmax=60&pmin=5&ver=1.1&dim=2",
+           TERN_ATTRS_QUERY, "dim=2&ver=1.1&pmin=5&pmax=60&epmin=30&epmax=45&lt=10&gt=20.1&st=0.5&edge=0&con=1&hqmax=1");
+    /* the Core spec's Discover example (Core 6.3.2) */
+    fmt_is("lt=42.2&gt=50&pmax=60&pmin=10&dim=2", TERN_ATTRS_LINK, ";dim=2;pmin=10;pmax=60;gt=50;lt=42.2");
+    /* the Transport spec's Write-Attributes example (Transport 6.4.4 example 5) */
+    fmt_is("st=10&gt=85&lt=20", TERN_ATTRS_QUERY, "lt=20&gt=85&st=10");
     fmt_is("lwm2m=1.2", TERN_ATTRS_LINK, ";lwm2m=1.2");
     fmt_is("lt=10000000000000000000&gt=0.0000000000009223372&st=10000000000000000000", TERN_ATTRS_QUERY,
            "lt=10000000000000000000&gt=0.0000000000009223372&st=10000000000000000000");
-    fmt_is("gt=1e3&lt=-2.5e-3&st=0", TERN_ATTRS_LINK, ";lt=-0.0025;gt=1000;st=0");
+    fmt_is("gt=1e3&lt=-2.5e-3&st=0", TERN_ATTRS_LINK, ";gt=1000;lt=-0.0025;st=0");
     fmt_is("gt=0.1", TERN_ATTRS_LINK, ";gt=0.1");
     fmt_is("gt=-0", TERN_ATTRS_LINK, ";gt=0");
     fmt_is("gt=123456.789", TERN_ATTRS_LINK, ";gt=123456.789");

@@ -16,6 +16,8 @@
 
 #include "jdom.h"
 #include "tern/codec.h"
+#include "tern/coap_msg.h"
+#include "tern/dm.h"
 #include "tern/model.h"
 
 #if defined(__has_include)
@@ -1364,8 +1366,26 @@ static bool run_raw_doc(vrun *r, const jval *recs, const jval *doc)
     bool ok = get_payload(r, &p) && records_to_entries(r, recs, doc, cf, &exp) && req_path(r, cf, NULL, &req);
     if (ok && dir_decode(r))
         ok = check_decode(r, cf, &req, NULL, NULL, &p, &exp, false, true);
-    if (ok && dir_encode(r))
+    if (ok && dir_encode(r)) {
         ok = check_encode(r, cf, &req, &exp, &p);
+        /* the equivalent-encoding rule, with the raw documents' loose
+         * comparison (no model) */
+        const char *src = jgets(r->v, "source");
+        if (!ok && last_out_ok && src && (strncmp(src, "leshan/", 7) == 0 || strncmp(src, "zephyr/", 7) == 0)) {
+            vrun t = *r;
+            t.why[0] = 0;
+            uint8_t *copy = xmalloc(last_out_len + 1);
+            memcpy(copy, last_out, last_out_len);
+            payload ours = {copy, last_out_len, p.text, true};
+            if (check_decode(&t, cf, &req, NULL, NULL, &p, &exp, false, true) &&
+                check_decode(&t, cf, &req, NULL, NULL, &ours, &exp, false, true)) {
+                r->why[0] = 0;
+                r->equivalent = true;
+                ok = true;
+            }
+            free(copy);
+        }
+    }
     nl_free(&exp);
     free(p.b);
     return ok;
@@ -1554,15 +1574,437 @@ static bool run_objlnk_helper(vrun *r, const jval *expected)
 #endif
 }
 
-/* link_format.json: CoRE link format through include/tern/linkfmt.h. */
+/* link_format.json and the spec's {"links":...} vectors: tern/linkfmt.h
+ * (rules in tests/vectors/README.md, "Link format"). */
+#ifdef HAVE_LINKFMT_H
+#define LINK_ATTRS_CAP 64
+
+typedef struct glink {
+    tern_link link;
+    tern_link_attr attrs[LINK_ATTRS_CAP];
+} glink;
+
+typedef struct glinks {
+    glink *v;
+    size_t n;
+} glinks;
+
+/* Whitespace outside quoted strings: the places RFC 6690 forbids it. */
+static bool link_text_has_ws(const char *s, size_t n)
+{
+    bool q = false;
+    for (size_t i = 0; i < n; i++) {
+        if (q && s[i] == '\\' && i + 1 < n)
+            i++;
+        else if (s[i] == '"')
+            q = !q;
+        else if (!q && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+            return true;
+    }
+    return false;
+}
+
+/* Parses the whole text (whole = one buffer) or byte by byte (refill after
+ * every TERN_AGAIN). Views point into `t`, which outlives the result. */
+static int parse_links(const uint8_t *t, size_t n, unsigned flags, bool whole, glinks *out, size_t *err_off)
+{
+    tern_link_parser lp;
+    size_t fed = whole ? n : 0;
+    tern_link_parser_init(&lp, t, fed, fed == n, flags);
+    out->v = NULL;
+    out->n = 0;
+    for (;;) {
+        glink g;
+        int rc = tern_link_next(&lp, &g.link, g.attrs, LINK_ATTRS_CAP);
+        if (rc == TERN_AGAIN) {
+            if (fed == n)
+                return TERN_EINVAL; /* AGAIN although the input was complete */
+            size_t off = lp.base + lp.pos;
+            fed++;
+            tern_link_parser_refill(&lp, t + off, fed - off, fed == n);
+            continue;
+        }
+        if (rc == TERN_DONE)
+            return TERN_OK;
+        if (rc < 0) {
+            *err_off = lp.err_offset;
+            return rc;
+        }
+        out->v = realloc(out->v, (out->n + 1) * sizeof *out->v);
+        out->v[out->n++] = g;
+    }
+}
+
+static bool bytes_is(tern_bytes b, const char *s)
+{
+    return s && b.len == strlen(s) && memcmp(b.ptr, s, b.len) == 0;
+}
+
+static bool compare_links(vrun *r, const char *what, const jval *links, const glinks *got)
+{
+    if (got->n != links->n)
+        return failf(r, "%s: %zu links, expected %zu", what, got->n, links->n);
+    for (size_t k = 0; k < links->n; k++) {
+        const jval *x = links->items[k];
+        const tern_link *l = &got->v[k].link;
+        const char *uri = jgets(x, "uri");
+        const jval *xa = jget(x, "attributes");
+        size_t xn = xa ? xa->n : 0;
+        if (!bytes_is(l->uri, uri))
+            return failf(r, "%s: link %zu has URI '%.*s', expected '%s'", what, k, (int)l->uri.len,
+                         (const char *)l->uri.ptr, uri ? uri : "?");
+        if (l->nattrs != xn)
+            return failf(r, "%s: link %zu (%s) has %zu attributes, expected %zu", what, k, uri, l->nattrs, xn);
+        for (size_t i = 0; i < xn; i++) {
+            const tern_link_attr *a = &got->v[k].attrs[i];
+            const char *nm = jgets(xa->items[i], "name");
+            const jval *xv = jget(xa->items[i], "value");
+            const jval *xq = jget(xa->items[i], "quoted");
+            bool quoted = xq && xq->t == J_BOOL && xq->b;
+            char val[512];
+            int vn = a->has_value ? tern_link_unquote(a, val, sizeof val) : 0;
+            if (!bytes_is(a->name, nm) || a->has_value != (xv != NULL) || a->quoted != quoted || vn < 0 ||
+                (xv && (xv->t != J_STR || (size_t)vn != xv->len || memcmp(val, xv->s, xv->len) != 0)))
+                return failf(r, "%s: link %zu (%s) attribute %zu is %.*s%s%s%s%s, expected %s%s%s%s", what, k, uri,
+                             i, (int)a->name.len, (const char *)a->name.ptr, a->has_value ? "=" : "",
+                             a->quoted ? "\"" : "", a->has_value && vn >= 0 ? val : "", a->quoted ? "\"" : "",
+                             nm ? nm : "?", xv ? "=" : "", quoted ? "\"" : "", xv && xv->t == J_STR ? xv->s : "");
+        }
+    }
+    return true;
+}
+
+/* Is `name` an attribute tern_attrs carries (and so written by
+ * tern_link_add_attrs in tern's order)? */
+static bool attrs_known(const char *name, size_t len)
+{
+    for (size_t k = 0; k < TERN_ARRAY_LEN(attr_names); k++)
+        if (strlen(attr_names[k].name) == len && memcmp(attr_names[k].name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* A URI is written with tern_link_add_path when it is an LwM2M path below
+ * an optional alternate path (its leading non-numeric segments) that
+ * tern would spell the same way; otherwise with tern_link_add_uri. */
+static int build_uri(tern_link_builder *b, const char *uri)
+{
+    size_t n = strlen(uri), pl = 0;
+    while (pl < n && uri[pl] == '/' && pl + 1 < n && !(uri[pl + 1] >= '0' && uri[pl + 1] <= '9')) {
+        size_t e = pl + 1;
+        while (e < n && uri[e] != '/')
+            e++;
+        pl = e;
+    }
+    char prefix[128];
+    if (pl >= sizeof prefix)
+        return tern_link_add_uri(b, uri, n);
+    memcpy(prefix, uri, pl);
+    prefix[pl] = 0;
+    tern_path p;
+    tern_bytes u = {(const uint8_t *)uri, n};
+    if (tern_link_uri_path(u, pl ? prefix : NULL, &p) == TERN_OK) {
+        char canon[160];
+        int cn = p.len ? tern_path_format(&p, canon, sizeof canon) : 0;
+        char whole[300];
+        snprintf(whole, sizeof whole, "%s%s", prefix, cn > 0 ? canon : (pl ? "" : "/"));
+        if (cn >= 0 && strcmp(whole, uri) == 0)
+            return tern_link_add_path(b, pl ? prefix : NULL, &p);
+    }
+    return tern_link_add_uri(b, uri, n);
+}
+
+/* Builds links given as (uri, attributes[name, value, quoted]) with the
+ * builder: unquoted attributes that tern_attrs carries go, each run of
+ * them, through tern_attrs_parse_query + tern_link_add_attrs (so their
+ * order is tern's); the others through tern_link_add_attr. */
+typedef struct battr {
+    const char *name;
+    const char *value; /* NULL: no value */
+    size_t vlen;
+    bool quoted;
+} battr;
+
+static int build_attrs(tern_link_builder *b, const battr *a, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (!a[i].quoted && a[i].value && attrs_known(a[i].name, strlen(a[i].name))) {
+            char q[1024];
+            size_t qn = 0;
+            size_t j = i;
+            for (; j < n && !a[j].quoted && a[j].value && attrs_known(a[j].name, strlen(a[j].name)); j++) {
+                int w = snprintf(q + qn, sizeof q - qn, "%s%s=%.*s", j > i ? "&" : "", a[j].name, (int)a[j].vlen,
+                                 a[j].value);
+                if (w < 0 || (size_t)w >= sizeof q - qn)
+                    return TERN_ENOMEM;
+                qn += (size_t)w;
+            }
+            tern_attrs at;
+            memset(&at, 0, sizeof at);
+            int rc = tern_attrs_parse_query(&at, q, qn);
+            if (rc < 0)
+                return rc;
+            rc = tern_link_add_attrs(b, &at);
+            if (rc < 0)
+                return rc;
+            i = j;
+            continue;
+        }
+        char v[512];
+        if (a[i].value && a[i].vlen >= sizeof v)
+            return TERN_ENOMEM;
+        if (a[i].value) {
+            memcpy(v, a[i].value, a[i].vlen);
+            v[a[i].vlen] = 0;
+        }
+        int rc = tern_link_add_attr(b, a[i].name, a[i].value ? v : NULL, a[i].quoted);
+        if (rc < 0)
+            return rc;
+        i++;
+    }
+    return TERN_OK;
+}
+
+static bool check_built(vrun *r, const char *what, const tern_wbuf *w, const char *want)
+{
+    if (w->len != strlen(want) || memcmp(w->ptr, want, w->len) != 0)
+        return failf(r, "%s: expected '%s', got '%.*s'", what, want, (int)w->len, (const char *)w->ptr);
+    return true;
+}
+
+/* Encode: the expected links through the builder. */
+static bool build_expected(vrun *r, const jval *links, const char *want)
+{
+    uint8_t buf[8192];
+    tern_wbuf w = {buf, sizeof buf, 0};
+    tern_link_builder b;
+    tern_link_builder_init(&b, &w);
+    for (size_t k = 0; k < links->n; k++) {
+        const char *uri = jgets(links->items[k], "uri");
+        const jval *xa = jget(links->items[k], "attributes");
+        if (!uri)
+            return failf(r, "vector: link without uri");
+        int rc = build_uri(&b, uri);
+        if (rc < 0)
+            return failf(r, "builder: URI '%s': %s", uri, tern_strerror(rc));
+        battr a[LINK_ATTRS_CAP];
+        size_t na = 0;
+        for (size_t i = 0; xa && i < xa->n && na < LINK_ATTRS_CAP; i++, na++) {
+            const jval *v = jget(xa->items[i], "value");
+            const jval *q = jget(xa->items[i], "quoted");
+            a[na].name = jgets(xa->items[i], "name");
+            a[na].value = v && v->t == J_STR ? v->s : NULL;
+            a[na].vlen = v && v->t == J_STR ? v->len : 0;
+            a[na].quoted = q && q->t == J_BOOL && q->b;
+            if (!a[na].name)
+                return failf(r, "vector: attribute without name");
+        }
+        rc = build_attrs(&b, a, na);
+        if (rc < 0)
+            return failf(r, "builder: attributes of '%s': %s", uri, tern_strerror(rc));
+    }
+    return check_built(r, "builder", &w, want);
+}
+
+/* Discover responses: the parsed links rebuilt must give the text in
+ * canonical form (optional whitespace between links removed). */
+static bool rebuild_parsed(vrun *r, const glinks *g, const char *text)
+{
+    char canon[8192];
+    size_t cn = 0;
+    bool q = false, sep = false;
+    for (const char *s = text; *s && cn + 1 < sizeof canon; s++) {
+        if (q && *s == '\\' && s[1]) {
+            canon[cn++] = *s++;
+            canon[cn++] = *s;
+            continue;
+        }
+        if (*s == '"')
+            q = !q;
+        bool ws = *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n';
+        if (!q && ws) {
+            if (!sep && cn && canon[cn - 1] != ',')
+                canon[cn++] = ','; /* a line break between links */
+            sep = true;
+            continue;
+        }
+        sep = false;
+        canon[cn++] = *s;
+    }
+    canon[cn] = 0;
+    uint8_t buf[8192];
+    tern_wbuf w = {buf, sizeof buf, 0};
+    tern_link_builder b;
+    tern_link_builder_init(&b, &w);
+    for (size_t k = 0; k < g->n; k++) {
+        char uri[512];
+        const tern_link *l = &g->v[k].link;
+        snprintf(uri, sizeof uri, "%.*s", (int)l->uri.len, (const char *)l->uri.ptr);
+        int rc = build_uri(&b, uri);
+        if (rc < 0)
+            return failf(r, "rebuild: URI '%s': %s", uri, tern_strerror(rc));
+        battr a[LINK_ATTRS_CAP];
+        char names[LINK_ATTRS_CAP][64];
+        char vals[LINK_ATTRS_CAP][256];
+        for (size_t i = 0; i < l->nattrs; i++) {
+            const tern_link_attr *x = &g->v[k].attrs[i];
+            snprintf(names[i], sizeof names[i], "%.*s", (int)x->name.len, (const char *)x->name.ptr);
+            int vn = x->has_value ? tern_link_unquote(x, vals[i], sizeof vals[i]) : 0;
+            if (vn < 0)
+                return failf(r, "rebuild: value too long");
+            a[i].name = names[i];
+            a[i].value = x->has_value ? vals[i] : NULL;
+            a[i].vlen = (size_t)vn;
+            a[i].quoted = x->quoted;
+        }
+        rc = build_attrs(&b, a, l->nattrs);
+        if (rc < 0)
+            return failf(r, "rebuild: attributes of '%s': %s", uri, tern_strerror(rc));
+    }
+    return check_built(r, "Discover response rebuilt with the builder", &w, canon);
+}
+#endif
+
 static bool run_links(vrun *r, const jval *expected)
 {
-    (void)expected;
 #ifdef HAVE_LINKFMT_H
-    return failf(r, "no API yet: runner not adapted to tern/linkfmt.h");
+    const jval *t = jget(r->v, "text");
+    if (!t || t->t != J_STR)
+        return failf(r, "vector: no text");
+    bool is_err = expected->t == J_STR;
+    const jval *links = is_err ? NULL : jget(expected, "links");
+    if (!is_err && (!links || links->t != J_ARR))
+        return failf(r, "vector: no links");
+    const uint8_t *tx = (const uint8_t *)t->s;
+    bool ws = link_text_has_ws(t->s, t->len);
+    if (dir_decode(r)) {
+        /* RFC 6690 allows no whitespace outside quoted strings; tern's
+         * default accepts it where the Core spec's examples put it. */
+        unsigned flags = is_err && ws ? TERN_LINK_STRICT : 0;
+        static const char *const mode[] = {"parse (whole)", "parse (byte by byte)"};
+        for (int m = 0; m < 2; m++) {
+            glinks g;
+            size_t eo = 0;
+            int rc = parse_links(tx, t->len, flags, m == 0, &g, &eo);
+            bool ok = true;
+            if (is_err && rc >= 0)
+                ok = failf(r, "%s%s: must be rejected but gave %zu links", mode[m],
+                           flags ? " (strict)" : "", g.n);
+            else if (!is_err && rc < 0)
+                ok = failf(r, "%s: %s at offset %zu", mode[m], tern_strerror(rc), eo);
+            else if (!is_err)
+                ok = compare_links(r, mode[m], links, &g);
+            if (ok && !is_err && m == 0 && !ws && t->len && t->s[0] == '<') {
+                /* canonical text: the strict parser must agree */
+                glinks s;
+                rc = parse_links(tx, t->len, TERN_LINK_STRICT, true, &s, &eo);
+                ok = rc >= 0 ? compare_links(r, "parse (strict)", links, &s)
+                             : failf(r, "parse (strict): %s at offset %zu", tern_strerror(rc), eo);
+                free(s.v);
+            }
+            const jval *pj = jget(r->v, "path");
+            if (ok && !is_err && m == 0 && pj && pj->t == J_STR && t->len && t->s[0] == '<')
+                ok = rebuild_parsed(r, &g, t->s);
+            free(g.v);
+            if (!ok)
+                return false;
+        }
+    }
+    if (dir_encode(r) && !is_err)
+        return build_expected(r, links, t->s);
+    return true;
 #else
+    (void)expected;
     return failf(r, "no API yet: tern/linkfmt.h");
 #endif
+}
+
+/* {"execute_args":[{"digit":d,"value":"..."}]}: Execute arguments (Core
+ * §5.4.5) through tern_dm_exec_args_check and tern_dm_exec_args_next. */
+static bool run_exec_args(vrun *r, const jval *list)
+{
+    const jval *t = jget(r->v, "text");
+    if (!t || t->t != J_STR || !list || list->t != J_ARR)
+        return failf(r, "vector: no text or argument list");
+    const uint8_t *s = (const uint8_t *)t->s;
+    int rc = tern_dm_exec_args_check(s, t->len);
+    if (rc < 0)
+        return failf(r, "tern_dm_exec_args_check(\"%s\"): %s", t->s, tern_strerror(rc));
+    size_t pos = 0, k = 0;
+    tern_dm_exec_arg a;
+    while ((rc = tern_dm_exec_args_next(s, t->len, &pos, &a)) == TERN_OK) {
+        if (k >= list->n)
+            return failf(r, "more arguments than expected");
+        const jval *d = jget(list->items[k], "digit");
+        const jval *v = jget(list->items[k], "value");
+        if (!d || d->t != J_NUM || a.digit != (uint8_t)d->num || a.has_value != (v != NULL) ||
+            (v && (v->t != J_STR || a.value.len != v->len || memcmp(a.value.ptr, v->s, v->len) != 0)))
+            return failf(r, "argument %zu: got %u%s%.*s", k, a.digit, a.has_value ? "=" : "", (int)a.value.len,
+                         a.value.ptr ? (const char *)a.value.ptr : "");
+        k++;
+    }
+    if (rc != TERN_DONE)
+        return failf(r, "tern_dm_exec_args_next: %s", tern_strerror(rc));
+    if (k != list->n)
+        return failf(r, "%zu arguments, expected %zu", k, list->n);
+    return true;
+}
+
+/* {"coap":{...}}: a CoAP message over UDP (e.g. one carried by SMS, Core
+ * Appendix L) through tern_coap_decode_udp + tern_coap_check_options;
+ * "both" also re-encodes with tern_coap_encode_udp. */
+static bool run_coap(vrun *r, const jval *x)
+{
+    payload p;
+    if (!get_payload(r, &p))
+        return false;
+    bool ok = true;
+    tern_coap_msg m;
+    tern_coap_parse_err pe;
+    int rc = tern_coap_decode_udp(&m, p.b, p.n, &pe);
+    if (rc >= 0)
+        rc = tern_coap_check_options(&m, &pe);
+    static const char *const types[] = {"CON", "NON", "ACK", "RST"};
+    const char *ty = jgets(x, "type"), *code = jgets(x, "code"), *tok = jgets(x, "token");
+    const char *pl = jgets(x, "payload_hex");
+    const jval *mid = jget(x, "message_id"), *up = jget(x, "uri_path");
+    char cs[8], th[2 * TERN_COAP_MAX_TOKEN + 1], ph[1024];
+    if (rc < 0) {
+        ok = failf(r, "tern_coap_decode_udp: %s (%s at %zu)", tern_strerror(rc), pe.reason ? pe.reason : "", pe.offset);
+        goto out;
+    }
+    snprintf(cs, sizeof cs, "%u.%02u", m.code >> 5, m.code & 31u);
+    tohex(m.token, m.token_len, th, sizeof th);
+    tohex(m.payload, m.payload_len, ph, sizeof ph);
+    if (!ty || m.type > 3 || strcmp(types[m.type], ty) != 0 || !code || strcmp(cs, code) != 0 || !mid ||
+        mid->t != J_NUM || m.mid != (uint16_t)mid->num || !tok || strcmp(th, tok) != 0 || (pl && strcmp(ph, pl) != 0)) {
+        ok = failf(r, "decoded %s %s mid=%u token=%s payload=%s", m.type <= 3 ? types[m.type] : "?", cs, m.mid, th, ph);
+        goto out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < m.opt_count; i++) {
+        if (m.opts[i].num != TERN_COAP_OPT_URI_PATH)
+            continue;
+        const char *seg = up && k < up->n ? up->items[k]->s : NULL;
+        if (!seg || strlen(seg) != m.opts[i].len || memcmp(seg, m.opts[i].val, m.opts[i].len) != 0) {
+            ok = failf(r, "Uri-Path segment %zu is '%.*s'", k, (int)m.opts[i].len, (const char *)m.opts[i].val);
+            goto out;
+        }
+        k++;
+    }
+    if (!up || k != up->n) {
+        ok = failf(r, "%zu Uri-Path segments", k);
+        goto out;
+    }
+    if (dir_encode(r)) {
+        uint8_t out[2048];
+        int n = tern_coap_encode_udp(&m, out, sizeof out);
+        if (n < 0 || (size_t)n != p.n || memcmp(out, p.b, p.n) != 0)
+            ok = failf(r, "tern_coap_encode_udp does not give the bytes back");
+    }
+out:
+    free(p.b);
+    return ok;
 }
 
 static bool run_vector(vrun *r)
@@ -1603,7 +2045,40 @@ static bool run_vector(vrun *r)
         return run_raw_doc(r, jget(x, "e"), x);
     if (strcmp(k, "attributes") == 0)
         return run_attrs(r, expected);
+    if (strcmp(k, "coap") == 0)
+        return run_coap(r, x);
+    if (strcmp(k, "execute_args") == 0)
+        return run_exec_args(r, x);
+    static const struct {
+        const char *shape, *missing;
+    } missing[] = {
+        {"mqtt", "the MQTT binding (Transport §8: topics and CBOR message maps)"},
+        {"request", "a parser for request lines / URI references ('POST /rd?ep=..'; tern takes requests as CoAP "
+                    "options)"},
+        {"profile_ids", "a parser for the Register 'pid' parameter (Core §6.2.1, RFC 6920 suites)"},
+    };
+    for (size_t i = 0; i < TERN_ARRAY_LEN(missing); i++)
+        if (strcmp(missing[i].shape, k) == 0)
+            return failf(r, "no API yet: '%s' shape needs %s", k, missing[i].missing);
     return failf(r, "no API yet: '%s' shape", k);
+}
+
+/* Vectors that contradict the Core spec's normative text, where tern
+ * follows the spec (tests/vectors/README.md, "Documented deviations"). Each
+ * is still run and must fail; a deviation that starts passing is reported. */
+static const struct {
+    const char *file, *id, *why;
+} deviations[] = {
+    {"spec-examples.json", "spec-exec-args-3",
+     "Core §5.4.5 ABNF: a quoted argument value has no SP; the example's leading space is rejected"},
+};
+
+static const char *deviation(const vrun *r)
+{
+    for (size_t i = 0; i < TERN_ARRAY_LEN(deviations); i++)
+        if (strcmp(deviations[i].file, r->file) == 0 && r->id && strcmp(deviations[i].id, r->id) == 0)
+            return deviations[i].why;
+    return NULL;
 }
 
 /* --------------------------------------------------------------- main -- */
@@ -1671,7 +2146,7 @@ int main(int argc, char **argv)
     closedir(d);
     qsort(files, nfiles, sizeof *files, cmpstr);
 
-    size_t total = 0, passed = 0, equiv = 0;
+    size_t total = 0, passed = 0, equiv = 0, devs = 0;
     fail_rec *fails = NULL;
     size_t nfails = 0;
     for (size_t f = 0; f < nfiles; f++) {
@@ -1688,7 +2163,7 @@ int main(int argc, char **argv)
             total++;
             continue;
         }
-        size_t ft = 0, fp = 0, fe = 0;
+        size_t ft = 0, fp = 0, fe = 0, fd = 0;
         for (size_t i = 0; i < doc->n; i++) {
             vrun r;
             memset(&r, 0, sizeof r);
@@ -1701,6 +2176,19 @@ int main(int argc, char **argv)
             ft++;
             strip_pfx[0] = 0;
             bool ok = run_vector(&r);
+            const char *dev = deviation(&r);
+            if (dev) {
+                if (ok && r.why[0] == 0) {
+                    ok = false;
+                    snprintf(r.why, sizeof r.why, "passes although listed as a documented deviation (%s)", dev);
+                } else {
+                    ok = true;
+                    fd++;
+                    if (verbose)
+                        printf("  deviation %s: %s (%s)\n", r.id, dev, r.why);
+                    r.why[0] = 0;
+                }
+            }
             if (ok && r.why[0] == 0) {
                 fp++;
                 fe += r.equivalent;
@@ -1714,19 +2202,25 @@ int main(int argc, char **argv)
                 nfails++;
             }
         }
-        if (fe)
-            printf("%s: %zu/%zu passed (%zu of them as equivalent encodings of a client's bytes)\n", files[f], fp,
-                   ft, fe);
-        else
-            printf("%s: %zu/%zu passed\n", files[f], fp, ft);
+        char extra[200] = "";
+        if (fe && !fd)
+            snprintf(extra, sizeof extra, " (%zu of them as equivalent encodings of a client's bytes)", fe);
+        else if (fd && !fe)
+            snprintf(extra, sizeof extra, " (%zu of them documented deviations: tern follows the spec)", fd);
+        else if (fd && fe)
+            snprintf(extra, sizeof extra,
+                     " (%zu of them as equivalent encodings of a client's bytes, %zu documented deviations)", fe, fd);
+        printf("%s: %zu/%zu passed%s\n", files[f], fp, ft, extra);
         equiv += fe;
+        devs += fd;
         total += ft;
         passed += fp;
         jfree(doc);
         free(text);
     }
-    printf("total: %zu/%zu passed (%zu byte-exact or decode/error as expected, %zu equivalent encodings)\n",
-           passed, total, passed - equiv, equiv);
+    printf("total: %zu/%zu passed (%zu byte-exact or decode/error as expected, %zu equivalent encodings, %zu "
+           "documented deviations)\n",
+           passed, total, passed - equiv - devs, equiv, devs);
     if (nfails) {
         printf("\nfailures:\n");
         for (size_t i = 0; i < nfails; i++) {
