@@ -231,6 +231,23 @@ void tern_coap_udp_kick(tern_coap_udp *r);
 /* Stops watching (does not close the socket or deinit the endpoint). */
 void tern_coap_udp_stop(tern_coap_udp *r);
 
+/* ---- file-backed storage (the client's storage port, tern/client.h) ------
+ * One file per blob under a directory: mode 0600, written to a temporary
+ * file, fsync'ed and renamed over the old one (then the directory is
+ * fsync'ed), so a blob is either the old or the new one after a crash.
+ *   tern_posix_storage st; tern_posix_storage_init(&st, "/var/lib/dev");
+ *   cfg.storage = (tern_client_storage){tern_posix_storage_read, tern_posix_storage_write, &st}; */
+typedef struct tern_posix_storage {
+    char dir[256];
+} tern_posix_storage;
+/* Creates the directory (0700) when missing. TERN_EINVAL for a too long
+ * path, TERN_EIO when it cannot be created. */
+int tern_posix_storage_init(tern_posix_storage *s, const char *dir);
+/* Blob names: [A-Za-z0-9._-], 1..64 chars (else TERN_EINVAL). read: TERN_ENOTFOUND
+ * when absent; copies min(cap, size) bytes and sets *len to the size. */
+int tern_posix_storage_read(void *ctx, const char *name, uint8_t *buf, size_t cap, size_t *len);
+int tern_posix_storage_write(void *ctx, const char *name, const uint8_t *data, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
