@@ -7,6 +7,9 @@
 
 #include <stdlib.h>
 
+/* not every test file uses every helper */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #include "model/gen/objects.h"
 #include "sim/simnet.h"
 #include "tern/dm_coap.h"
