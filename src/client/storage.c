@@ -104,7 +104,7 @@ static int save_res(tern_dm_obj *o, const tern_path *p, tern_wbuf *w)
             return rc;
         off += (uint32_t)out.value.v.bytes.len;
         if (!out.more)
-            return off == hv.v.bytes.len || off == out.total ? TERN_OK : TERN_OK;
+            return TERN_OK;
         memset(&out, 0, sizeof out);
         if ((rc = o->h->read(o, p, off, &out)) < 0)
             return rc;
