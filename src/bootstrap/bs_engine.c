@@ -9,7 +9,7 @@
 #include "tern/bootstrap.h"
 
 #define EP_NAME_MAX 128
-#define REASON_MAX 112
+#define REASON_MAX 160
 
 enum { S_FREE = 0, S_PENDING, S_WAITING };
 
@@ -430,11 +430,10 @@ static void result_cb(void *ctx, tern_coap_ep *ep, const tern_coap_result *res)
     record_step(s, code, 0, now);
     char cs[5];
     if (code != expected_code(s->cur_op)) {
-        char what[64];
-        snprintf(what, sizeof what, "%s %s", tern_coap_code_str(code, cs),
-                 tern_lwm2m_code_name(tern_lwm2m_code_of_coap(code)));
-        snprintf(s->reason, sizeof s->reason, "%s %s answered %s (%s)", opn,
-                 s->cur_op == TERN_OPK_BOOTSTRAP_FINISH ? "/bs" : p, what, refusal_meaning(s->cur_op, code));
+        /* bounded pieces: op name <= 24, path <= 24, code text <= 30, meaning <= 33 */
+        snprintf(s->reason, sizeof s->reason, "%.24s %.24s answered %.4s %.25s (%.33s)", opn,
+                 s->cur_op == TERN_OPK_BOOTSTRAP_FINISH ? "/bs" : p, tern_coap_code_str(code, cs),
+                 tern_lwm2m_code_name(tern_lwm2m_code_of_coap(code)), refusal_meaning(s->cur_op, code));
         session_end(s, false, TERN_EPERM, now);
         return;
     }
