@@ -60,11 +60,11 @@ void tern_srv_obs_unpersist(tern_server *srv, tern_srv_obs *o)
 static int restore_obs(void *ctx, const uint8_t *key, size_t kl, const uint8_t *b, size_t n)
 {
     tern_server *srv = ctx;
-    if (kl < 10 || key[kl - 9] != 0 || n < 25 || b[0] != 1)
+    if (kl < 10 || key[kl - 9] != 0 || n < 21 || b[0] != 1)
         return 0;
     tern_server_reg *reg = tern_srv_find_ep(srv, (const char *)key, kl - 9);
-    size_t plen = (size_t)b[23] << 8 | b[24];
-    if (!reg || n != 25 + plen || b[6] > 4)
+    size_t plen = (size_t)b[19] << 8 | b[20];
+    if (!reg || n != 21 + plen || b[6] > 4)
         return 0;
     tern_srv_obs *o = tern_srv_alloc(srv, sizeof *o);
     if (!o)
@@ -90,7 +90,7 @@ static int restore_obs(void *ctx, const uint8_t *key, size_t kl, const uint8_t *
             tern_srv_free(srv, o, sizeof *o);
             return TERN_ENOMEM;
         }
-        memcpy(o->payload, b + 25, plen);
+        memcpy(o->payload, b + 21, plen);
         o->payload_len = plen;
     }
     if (o->kind != TERN_OPK_OBSERVE && o->kind != TERN_OPK_OBSERVE_COMPOSITE) {

@@ -984,7 +984,8 @@ int tern_server_coap_handler(void *ctx, const tern_coap_server_req *req, tern_co
         if (rc == TERN_AGAIN)
             return TERN_OK; /* 2.31 Continue */
         if (rc < 0)
-            return answer(resp, rc == TERN_ETOOBIG ? TERN_LC_REQUEST_TOO_LARGE
+            /* Tables 6.7.-2 and -4 list no 4.13: an absurd body is a bad request */
+            return answer(resp, rc == TERN_ETOOBIG ? TERN_LC_BAD_REQUEST
                                 : rc == TERN_ESTATE ? TERN_LC_REQUEST_INCOMPLETE
                                                     : TERN_LC_INTERNAL_ERROR);
         body = part->buf;
