@@ -23,6 +23,7 @@
 #define TERN_OBJECTS_H
 
 #include "tern/base.h"
+#include "tern/coap_ep.h"
 #include "tern/dm.h"
 #include "tern/model.h"
 
@@ -444,6 +445,79 @@ void tern_fw_update_done(tern_fw *fw, tern_fw_result result);
 /* Restores the state after a reboot (e.g. Idle + SUCCESS after booting the
  * new image). TERN_EINVAL for out-of-range values. */
 int tern_fw_restore(tern_fw *fw, tern_fw_state state, tern_fw_result result);
+
+/* ---- the CoAP pull downloader (src/client/fw_coap_download.c) ----------
+ * A tern_fw_downloader that GETs a coap:// Package URI over a tern CoAP
+ * endpoint (client role) with Block2 in chunk mode (RFC 7959 §2.4): each
+ * block goes straight to tern_fw_download_chunk(), so no image buffer.
+ *
+ *   tern_fw_coap_dl d; tern_fw_coap_dl_init(&d, &dcfg);
+ *   fw_cfg.downloader = tern_fw_coap_dl_downloader(&d);
+ *   fw_cfg.protocols = TERN_FW_PROTO_COAP;
+ *
+ * URI (RFC 7252 §6.1, §6.4): coap://host[:port]/path?query; the host is an
+ * IPv4 literal, a bracketed IPv6 literal (both parsed here) or a name the
+ * platform resolves through cfg.resolve. Path segments and query parts are
+ * percent-decoded into Uri-Path / Uri-Query; a name also goes as Uri-Host.
+ * coaps:// is refused with Update Result 9 (Unsupported protocol) until
+ * DTLS is wired into the client's downloads.
+ *
+ * Update Result on failure (object 5 resource 5): 7 Invalid URI for a URI
+ * that does not parse, a host that does not resolve, or a 4.xx answer
+ * (4.04: nothing at that URI; result 5 is reserved for an image that
+ * fails its integrity check); 4 Connection lost for a timeout, a Reset,
+ * a 5.xx answer, an ETag change mid-transfer (RFC 7959 §2.4) or any other
+ * transport failure. */
+
+/* The host of a Package URI, for the platform's resolver. */
+typedef struct tern_fw_coap_host {
+    const char *name;  /* NUL-terminated, percent-decoded, without brackets;
+                          lives during the resolve call only */
+    uint8_t ip_len;    /* 4 or 16 when `name` is a numeric literal, else 0 */
+    uint8_t ip[16];    /* the literal's address bytes (network order) */
+    uint16_t port;     /* from the URI, else 5683 */
+} tern_fw_coap_host;
+
+typedef struct tern_fw_coap_dl_cfg {
+    /* The endpoint requests go out on (caller-owned, alive while the
+     * downloader is; it may be the LwM2M client's own endpoint). */
+    tern_coap_ep *ep;
+    /* Turns a host into the endpoint's peer (e.g. tern_posix_peer_from_addr
+     * after getaddrinfo). Returns TERN_OK, or < 0: Update Result 7.
+     * Required. */
+    int (*resolve)(void *ctx, const tern_fw_coap_host *host, tern_coap_peer *out);
+    void *resolve_ctx;
+    /* Called after a request was started or cancelled from outside the
+     * endpoint's own callbacks, so the caller re-reads the endpoint's
+     * deadline (posix: tern_coap_udp_kick). May be NULL. */
+    void (*kick)(void *ctx);
+    void *kick_ctx;
+    /* Block2 size: 16..1024, a power of two; 0: 1024. */
+    uint16_t block_size;
+    /* Give up on a block after this long without an answer (ms); 0: the
+     * endpoint's default (tern_coap_req_opts.timeout_ms). */
+    uint32_t timeout_ms;
+} tern_fw_coap_dl_cfg;
+
+/* Caller-allocated; fields private. */
+typedef struct tern_fw_coap_dl {
+    tern_fw_downloader dl_;
+    tern_fw_coap_dl_cfg cfg_;
+    tern_fw *fw_;
+    tern_coap_handle h_;
+    bool active_;
+    uint8_t szx_;
+} tern_fw_coap_dl;
+
+/* TERN_EINVAL without an endpoint or resolver, or for a bad block size. */
+int tern_fw_coap_dl_init(tern_fw_coap_dl *d, const tern_fw_coap_dl_cfg *cfg);
+/* The downloader to put into tern_fw_cfg.downloader (lives inside d). */
+static inline const tern_fw_downloader *tern_fw_coap_dl_downloader(tern_fw_coap_dl *d)
+{
+    return &d->dl_;
+}
+/* true while a download runs. */
+bool tern_fw_coap_dl_busy(const tern_fw_coap_dl *d);
 
 #ifdef __cplusplus
 }
