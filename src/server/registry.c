@@ -316,7 +316,7 @@ static void put_u32(uint8_t *p, uint32_t v)
 int tern_server_reg_encode(const tern_server_reg *r, uint8_t *out, size_t cap)
 {
     size_t sms = r->sms ? strlen(r->sms) : 0, alt = r->alt_path ? strlen(r->alt_path) : 0;
-    size_t need = 1 + 4 + 4 + 1 + 1 + 1 + 4 + 1 + r->peer.len + 1 + r->ep_len + 1 + sms + 1 + alt + 2 +
+    size_t need = (size_t)18 + r->peer.len + 1 + (size_t)r->ep_len + 1 + sms + 1 + alt + 2 +
                   (size_t)r->n_objs * 6;
     if (need > cap)
         return TERN_ENOMEM;
