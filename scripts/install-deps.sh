@@ -13,6 +13,8 @@ PACKAGES=(
   libcoap3-bin gnutls-bin python3 python3-cbor2 libcbor-dev
   # TLS
   libgnutls28-dev
+  # server: embedded store, REST API, command-line client
+  libsqlite3-dev sqlite3 libmicrohttpd-dev libcurl4-gnutls-dev curl
   # footprint build for Cortex-M
   gcc-arm-none-eabi libnewlib-arm-none-eabi
 )
