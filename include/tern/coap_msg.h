@@ -289,6 +289,31 @@ size_t tern_coap_encoded_len_tcp(const tern_coap_msg *m);
 /* Code as text, e.g. "2.05", into a 5-byte buffer. */
 const char *tern_coap_code_str(uint8_t code, char out[5]);
 
+/* ---- request lines as text (msg_text.c) ----
+ * The notation of the spec's figures and of logs: "POST /rd?ep=node&lt=86400&Q".
+ *
+ * tern_coap_msg_from_text() builds a request into m (CON, Message ID 0, no
+ * token): METHOD is GET, POST, PUT, DELETE, FETCH, PATCH or iPATCH (RFC
+ * 7252 §12.1.1, RFC 8132), one SP, then an absolute path with an optional
+ * query and no fragment. The path becomes one Uri-Path per segment and the
+ * query one Uri-Query per '&' item (RFC 7252 §6.4 steps 8-9: "/" alone
+ * gives none, empty segments and items are kept), percent-escapes decoded.
+ * Option values view into `text` (which must outlive m) or, where an escape
+ * was decoded, into `scratch` (cap bytes, owned by the caller, alive while m
+ * is used; NULL/0 is fine for text without '%'). Errors: TERN_EMALFORMED
+ * (unknown method, no '/', a '#', SP or a control byte in the URI, a bad
+ * escape), TERN_ENOMEM (scratch too small), TERN_EFULL (too many options),
+ * TERN_ERANGE (a segment longer than 255 bytes). */
+int tern_coap_msg_from_text(tern_coap_msg *m, const char *text, size_t len, uint8_t *scratch, size_t cap);
+
+/* Writes m as text (NUL-terminated) into out: a request as "METHOD /path"
+ * plus "?q1&q2" when it has Uri-Query options; a response or signal as its
+ * code ("2.01"), plus " /loc?q" when it has Location-Path/-Query options.
+ * '/', '?', '&', '#', '%', SP and bytes outside 0x21..0x7e inside a segment
+ * or item are percent-encoded, so the text parses back to the same options.
+ * Returns the length (without NUL) or TERN_ENOMEM. */
+int tern_coap_msg_to_text(const tern_coap_msg *m, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -211,6 +211,41 @@ int tern_attrs_check_level(const tern_attrs *a, int level);
 enum { TERN_ATTRS_LINK = 0, TERN_ATTRS_QUERY = 1 };
 int tern_attrs_format(const tern_attrs *a, int style, char *out, size_t cap);
 
+/* ---- Profile ID, the Register/Update `pid` parameter (Core 1.2 §6.2.1) ----
+ *   value        = profileID / ( DQUOTE profileID *( "," profileID ) DQUOTE )
+ *   profileID    = dynamicID / preConfigID
+ *   dynamicID    = suite-identifier ":" 1*( DIGIT / "a"-"f" )
+ *   preConfigID  = ( "oma" / "v" ) ":" 1*( ALPHA / DIGIT / "-" )
+ * A dynamic ID is a hash of the client's object list with an RFC 6920 §9.4
+ * suite (1 sha-256, 2 sha-256-128, 3 -120, 4 -96, 5 -64, 6 -32); a static
+ * one is pre-configured, registered at OMNA ("oma:") or vendor-specific
+ * ("v:"). */
+typedef enum tern_pid_kind {
+    TERN_PID_DYNAMIC = 0,
+    TERN_PID_OMA = 1,    /* "oma:<name>" */
+    TERN_PID_VENDOR = 2, /* "v:<name>" */
+} tern_pid_kind;
+
+typedef struct tern_pid {
+    uint8_t kind;      /* tern_pid_kind */
+    uint8_t suite;     /* dynamic: RFC 6920 suite identifier */
+    tern_bytes value;  /* view into the parsed text: the lowercase hex hash
+                        * (dynamic) or the name after ':' (static) */
+} tern_pid;
+
+/* Parses a pid value (the query value, quotes included for a list) into
+ * ids[0..cap); *count is set to how many. Views point into s. Errors:
+ * TERN_EMALFORMED (syntax; uppercase hex; an odd number of hex digits),
+ * TERN_ERANGE (suite > 255; a hash whose length is not its suite's
+ * truncation, or shorter than 32 bits for a suite tern does not know;
+ * reserved suites 0 and 32), TERN_EFULL (more than cap IDs). */
+int tern_pid_parse(const char *s, size_t len, tern_pid *ids, size_t cap, size_t *count);
+/* Formats ids as a pid value (quoted list when count > 1); NUL-terminated;
+ * returns the length, TERN_ENOMEM, or TERN_EINVAL (count 0, bad kind). */
+int tern_pid_format(const tern_pid *ids, size_t count, char *out, size_t cap);
+/* Hash length in bytes of an RFC 6920 §9.4 suite; 0 when tern does not know it. */
+size_t tern_pid_suite_len(unsigned suite);
+
 #ifdef __cplusplus
 }
 #endif
