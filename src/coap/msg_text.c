@@ -59,8 +59,11 @@ static int add_component(tern_coap_msg *m, uint16_t num, const char *s, size_t n
         val = d;
         len = k;
     }
-    if (num == TERN_COAP_OPT_URI_PATH && len > 255)
-        return TERN_ERANGE; /* Uri-Path is 0-255 bytes (RFC 7252 §5.10) */
+    /* Uri-Path and Uri-Query are 0-255 bytes (RFC 7252 §5.10): the option
+     * registry holds the limits. */
+    const tern_coap_opt_def *def = tern_coap_opt_def_find(num);
+    if (def && (len < def->min_len || len > def->max_len))
+        return TERN_ERANGE;
     return tern_coap_opt_add(m, num, len ? val : "", len);
 }
 

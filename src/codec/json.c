@@ -295,6 +295,8 @@ int tern_json_number(const uint8_t *b, size_t i, size_t end, bool last, tern_jso
 int tern_json_literal(const uint8_t *b, size_t i, size_t end, char *kind, size_t *next, tern_json_err *err)
 {
     static const char *const lits[] = {"true", "false", "null"};
+    if (i >= end)
+        return TERN_AGAIN; /* nothing to look at yet (found by fuzz_text_parsers) */
     for (size_t k = 0; k < 3; k++) {
         const char *l = lits[k];
         size_t n = strlen(l);

@@ -125,7 +125,7 @@ static int root_member(tern_raw_reader *r, void *vctx, tern_bytes key, size_t *i
     if (bit == 2)
         return read_num(r, i, &r->bt);
     if (bit == 4) {
-        if (r->b[*i] != '[')
+        if (*i >= r->len || r->b[*i] != '[')
             return TERN_EMALFORMED;
         c->e_at = *i + 1;
     }
