@@ -225,9 +225,12 @@ int dm_txn_end(tern_dm *dm, int kind, bool ok)
  *   argument = digit [ "=" "'" *argchar "'" ]
  *   argchar  = %x21 / %x23-26 / %x28-7E   (printable, no space, '"' or "'") */
 
+/* Core §5.4.5: CHAR = %x21 / %x23-26 / %x28-7E. SP (%x20) is accepted as
+ * well: the spec's own example `7,0=' <https://www.omaspecworks.org>'`
+ * (golden vector spec-exec-args-3) has one, and accepting it costs nothing. */
 static bool argchar(uint8_t c)
 {
-    return c == 0x21 || (c >= 0x23 && c <= 0x26) || (c >= 0x28 && c <= 0x7e);
+    return c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x26) || (c >= 0x28 && c <= 0x7e);
 }
 
 int tern_dm_exec_args_next(const uint8_t *s, size_t len, size_t *pos, tern_dm_exec_arg *arg)
@@ -426,6 +429,8 @@ static int dm_delete(tern_dm *dm, const tern_op *op, tern_op_result *res)
     if (rc < 0)
         return tern_op_fail(res, (tern_lwm2m_code)tern_op_code_from_err(op->kind, rc), "delete handler failed");
     attrs_drop_under(dm, p);
+    if (p->len == 2 && dm->cfg.on_instance_deleted)
+        dm->cfg.on_instance_deleted(dm->cfg.instance_ctx, op->ssid, p->ids[0], p->ids[1]);
     res->code = TERN_LC_DELETED;
     return res->code;
 }

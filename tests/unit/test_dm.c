@@ -312,14 +312,32 @@ static int acl(void *ctx, uint16_t ssid, int kind, const tern_path *p)
     return TERN_OK;
 }
 
+/* instance lifecycle hook calls: (ssid, oid, iid) of the last one */
+static int n_created, n_deleted;
+static uint16_t hook_ids[3];
+static void on_created(void *ctx, uint16_t ssid, uint16_t oid, uint16_t iid)
+{
+    (void)ctx;
+    n_created++;
+    hook_ids[0] = ssid, hook_ids[1] = oid, hook_ids[2] = iid;
+}
+static void on_deleted(void *ctx, uint16_t ssid, uint16_t oid, uint16_t iid)
+{
+    (void)ctx;
+    n_deleted++;
+    hook_ids[0] = ssid, hook_ids[1] = oid, hook_ids[2] = iid;
+}
+
 static void setup(void)
 {
+    n_created = n_deleted = 0;
     memset(&tobj, 0, sizeof tobj);
     memset(&fw, 0, sizeof fw);
     reboots = 0;
     deny_oid = -1;
     tern_dm_cfg cfg = {.work = work, .work_len = sizeof work, .attr_slots = slots,
-                       .attr_slot_count = TERN_ARRAY_LEN(slots), .check_access = acl};
+                       .attr_slot_count = TERN_ARRAY_LEN(slots), .check_access = acl,
+                       .on_instance_created = on_created, .on_instance_deleted = on_deleted};
     CHECK_EQ(tern_dm_init(&dm, &cfg), TERN_OK);
     o_dev = (tern_dm_obj){.def = &tern_obj_3_v1_2, .h = &d_h};
     o_fw = (tern_dm_obj){.def = &tern_obj_5_v1_2, .h = &f_h, .user = &fw};
@@ -433,6 +451,15 @@ static void test_read_errors(void)
     op = mk(TERN_OPK_READ, 3, 30000, 0, 1, 0);
     op.ssid = 99;
     CHECK_EQ(run(&op), TERN_LC_UNAUTHORIZED);
+    /* on the object, every refused instance is left out (Core §7.3) */
+    op = mk(TERN_OPK_READ, 1, 30000, 0, 0, 0);
+    op.ssid = 99;
+    op.accept = TERN_CF_SENML_JSON;
+    CHECK_EQ(run(&op), TERN_LC_CONTENT);
+    CHECK(res.body_len <= 2); /* "[]" */
+    op.ssid = 1;
+    CHECK_EQ(run(&op), TERN_LC_CONTENT);
+    CHECK(res.body_len > 2);
     deny_oid = 3;
     op = mk(TERN_OPK_READ, 1, 3, 0, 0, 0);
     CHECK_EQ(run(&op), TERN_LC_NOT_FOUND);
@@ -713,12 +740,16 @@ static void test_execute(void)
     op.exec_args = (tern_bytes){(const uint8_t *)"0='xx',1", 8};
     CHECK_EQ(run(&op), TERN_LC_CHANGED);
     CHECK_EQ(tobj.exec_args_len, 8);
-    static const char *bad[] = {"x", "0=xx", "0='x", "10", "0,", ",0", "0='a b'", "0='\"'", "0=''1"};
+    static const char *bad[] = {"x", "0=xx", "0='x", "10", "0,", ",0", "0='\"'", "0=''1"};
     for (size_t i = 0; i < TERN_ARRAY_LEN(bad); i++) {
         op.exec_args = (tern_bytes){(const uint8_t *)bad[i], strlen(bad[i])};
         CHECK_EQ(run(&op), TERN_LC_BAD_REQUEST);
     }
     CHECK_EQ(tobj.executes, 1);
+    /* SP inside a quoted value: the Core §5.4.5 example has one */
+    op.exec_args = (tern_bytes){(const uint8_t *)"0='a b'", 7};
+    CHECK_EQ(run(&op), TERN_LC_CHANGED);
+    CHECK_EQ(tobj.executes, 2);
     op.exec_args = (tern_bytes){(const uint8_t *)"5,3='ok'", 8};
     size_t pos = 0;
     tern_dm_exec_arg a;
@@ -746,8 +777,11 @@ static void test_create_delete(void)
     CHECK_EQ(run(&op), TERN_LC_CREATED);
     CHECK(res.has_location && res.location.len == 2 && res.location.ids[1] == 2);
     CHECK(tobj.live[2].used && tobj.live[2].i == 9);
-    /* exists → 4.00 */
+    CHECK_EQ(n_created, 1);
+    CHECK(hook_ids[0] == 1 && hook_ids[1] == 30000 && hook_ids[2] == 2);
+    /* exists → 4.00 (no hook call for a failed Create) */
     CHECK_EQ(run(&op), TERN_LC_BAD_REQUEST);
+    CHECK_EQ(n_created, 1);
     /* mandatory resource 12 missing → 4.00, nothing created */
     body(&op, TERN_CF_SENML_JSON, "[{\"bn\":\"/30000/3/\",\"n\":\"1\",\"v\":9}]");
     CHECK_EQ(run(&op), TERN_LC_BAD_REQUEST);
@@ -768,10 +802,14 @@ static void test_create_delete(void)
     op = mk(TERN_OPK_DELETE, 2, 30000, 2, 0, 0);
     CHECK_EQ(run(&op), TERN_LC_DELETED);
     CHECK(!tobj.live[2].used);
+    CHECK_EQ(n_deleted, 1);
+    CHECK(hook_ids[0] == 1 && hook_ids[1] == 30000 && hook_ids[2] == 2);
     CHECK_EQ(run(&op), TERN_LC_NOT_FOUND);
     op = mk(TERN_OPK_DELETE, 4, 30000, 0, 9, 1);
     CHECK_EQ(run(&op), TERN_LC_DELETED);
     CHECK(!tobj.live[0].m_used[1]);
+    CHECK_EQ(n_deleted, 1); /* a resource instance is not an instance */
+    CHECK_EQ(n_created, 1);
     op = mk(TERN_OPK_DELETE, 1, 30000, 0, 0, 0);
     CHECK_EQ(run(&op), TERN_LC_METHOD_NOT_ALLOWED);
     op = mk(TERN_OPK_DELETE, 3, 30000, 0, 1, 0);
