@@ -425,6 +425,18 @@ static tern_time_ms rec_step(tern_obs *obs, tern_obs_rec *r, tern_time_ms now)
         due = false;
         next = TERN_MIN(next, r->retry_at);
     }
+    if (due && obs->online_ && pd.con && !r->queued) {
+        /* RFC 7641 §4.5.1: one CON notification in flight at a time; the
+         * newest state goes out once the previous one is acknowledged
+         * (replacing it, §4.5.2, would restart nothing and can starve). */
+        tern_coap_handle h = rec_observer(obs, r);
+        if (h && tern_coap_notify_pending(obs->cfg.ep, h)) {
+            r->pending = true;
+            r->failed = true; /* hold: look again shortly */
+            r->retry_at = now + QUEUE_POLL_MS;
+            due = false;
+        }
+    }
     if (due && (obs->online_ || pd.hqmax || !r->pending))
         rec_notify(obs, r, &pd, now, &next);
     if (!r->used)
@@ -441,13 +453,19 @@ static tern_time_ms rec_step(tern_obs *obs, tern_obs_rec *r, tern_time_ms now)
             next = TERN_MIN(next, r->last_notify + pd.pmax);
         return next;
     }
-    if (r->pending)
-        next = TERN_MIN(next, TERN_MAX(now, r->last_notify + pd.pmin));
+    if (r->pending) {
+        tern_time_ms t = r->last_notify + pd.pmin;
+        if (r->failed)
+            t = TERN_MAX(t, r->retry_at);
+        next = TERN_MIN(next, TERN_MAX(now, t));
+    }
+    if (pd.pmax != TERN_TIME_NEVER && r->failed)
+        next = TERN_MIN(next, TERN_MAX(now + 1, r->retry_at));
     if (r->dirty)
         next = TERN_MIN(next, TERN_MAX(now, r->last_sample + pd.epmin));
     if (pd.epmax != TERN_TIME_NEVER)
         next = TERN_MIN(next, r->last_sample + pd.epmax);
-    if (pd.pmax != TERN_TIME_NEVER)
+    if (pd.pmax != TERN_TIME_NEVER && !r->failed)
         next = TERN_MIN(next, r->last_notify + pd.pmax);
     return next;
 }
