@@ -146,8 +146,23 @@ typedef struct tern_dm_cfg {
     /* Write-Attributes storage (may be NULL/0: Write-Attributes → 5.00). */
     tern_dm_attr_slot *attr_slots;
     size_t attr_slot_count;
+    /* Object-level Read, Observe, Discover (and an object path of a
+     * Read-Composite) answer with only the instances check_access allows
+     * one by one (Core §7.3: the others are left out, not refused); the
+     * object path itself is checked first and a TERN_ENOTFOUND there still
+     * answers 4.04. Requests on one instance or below keep the hook's
+     * 4.01 / 4.04. */
     tern_dm_access_fn check_access;
     void *access_ctx;
+    /* Instance lifecycle (optional): called after a Create committed (with
+     * the new instance) and after a Delete of an object instance succeeded,
+     * with the requesting server. Plug tern_acl_dm_on_created /
+     * tern_acl_dm_on_deleted (objects.h, ctx = the tern_acl_obj) here so the
+     * creating server becomes the Access Control Owner (Core §7.3.1). Not
+     * called for resource-instance deletes or failed requests. */
+    void (*on_instance_created)(void *ctx, uint16_t ssid, uint16_t oid, uint16_t iid);
+    void (*on_instance_deleted)(void *ctx, uint16_t ssid, uint16_t oid, uint16_t iid);
+    void *instance_ctx;
     /* Format of Read responses without Accept at object / instance /
      * multiple-resource level (Core §7.4.x); 0 picks LwM2M CBOR when
      * built, else TLV. Single values go as text/plain (Opaque as 42). */

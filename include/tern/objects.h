@@ -138,6 +138,19 @@ int tern_acl_rights(const tern_acl_obj *acl, uint16_t ssid, uint16_t oid, uint16
 int tern_acl_on_create(tern_acl_obj *acl, uint16_t oid, uint16_t iid, uint16_t ssid);
 /* An object instance was deleted: drops its ACL instance(s). */
 void tern_acl_on_delete(tern_acl_obj *acl, uint16_t oid, uint16_t iid);
+/* The same two as tern_dm_cfg.on_instance_created / on_instance_deleted
+ * hooks (ctx = the tern_acl_obj). A full ACL storage (TERN_EFULL) leaves
+ * the new instance without ACL instance: with several servers it is then
+ * visible to the Bootstrap-Server only (4.04) — size cfg.count for it. */
+static inline void tern_acl_dm_on_created(void *acl, uint16_t ssid, uint16_t oid, uint16_t iid)
+{
+    (void)tern_acl_on_create((tern_acl_obj *)acl, oid, iid, ssid);
+}
+static inline void tern_acl_dm_on_deleted(void *acl, uint16_t ssid, uint16_t oid, uint16_t iid)
+{
+    (void)ssid;
+    tern_acl_on_delete((tern_acl_obj *)acl, oid, iid);
+}
 /* Adds or changes an ACL instance from the application or the bootstrap
  * code: target (oid, target_iid), owner, and one right (ssid, rights);
  * call again for more ACL entries. TERN_EFULL when full. */

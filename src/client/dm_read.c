@@ -13,7 +13,30 @@ typedef struct rd_ctx {
     tern_encoder enc;
     tern_wbuf tmp;
     bool link_first;
+    /* object level: leave out the instances the server may not access */
+    bool filter;
 } rd_ctx;
+
+/* Core §7.3: a request on an object covers the instances the server has
+ * the right for; the others are skipped, not refused. */
+static bool rd_inst_allowed(const rd_ctx *c, uint16_t oid, uint16_t iid)
+{
+    if (!c->filter)
+        return true;
+    tern_path ip = tern_path_make(2, oid, iid, 0, 0);
+    return dm_access(c->dm, c->op->ssid, c->op->kind, &ip) == DM_GO;
+}
+
+/* The access check of an object-level target: 4.04 from the hook stays,
+ * 4.01 turns into per-instance filtering. Deeper targets: the hook's word. */
+static int rd_access(tern_dm *dm, const tern_op *op, const tern_path *p, bool *filter)
+{
+    int code = dm_access(dm, op->ssid, op->kind, p);
+    *filter = p->len == 1 && dm->cfg.check_access != NULL;
+    if (*filter && code == TERN_LC_UNAUTHORIZED)
+        code = DM_GO;
+    return code;
+}
 
 /* Encodes one entry and moves the bytes into the window. */
 static int rd_put(rd_ctx *c, const tern_entry *e)
@@ -125,10 +148,12 @@ static int rd_path(rd_ctx *c, const tern_path *p, const dm_target *t)
         int32_t after = -1;
         uint16_t iid;
         while (!c->w->past && o->h->inst_next(o, after, &iid) == TERN_OK) {
+            after = iid;
+            if (!rd_inst_allowed(c, o->def->id, iid))
+                continue;
             int rc = rd_instance(c, o, iid);
             if (rc < 0)
                 return rc;
-            after = iid;
         }
         return TERN_OK;
     }
@@ -160,6 +185,7 @@ static int rd_setup(rd_ctx *c, tern_dm *dm, const tern_op *op, dm_win *w, int32_
     c->w = w;
     c->tmp = tern_wbuf_make(tmp, tmp_len);
     c->link_first = true;
+    c->filter = false;
     return cf == TERN_CF_LINK ? TERN_OK : tern_encoder_init(&c->enc, cf, req, enc, enc_len);
 }
 
@@ -179,9 +205,10 @@ int dm_read(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result *res)
     if (p->len == 0)
         return tern_op_fail(res, TERN_LC_METHOD_NOT_ALLOWED, "Read on the root");
     dm_target t;
+    bool filter = false;
     int code = dm_resolve(dm, p, &t);
     if (code == DM_GO)
-        code = dm_access(dm, op->ssid, op->kind, p);
+        code = rd_access(dm, op, p, &filter);
     if (code != DM_GO)
         return tern_op_fail(res, (tern_lwm2m_code)code, "target not found or not allowed");
     if (t.rdef && !(t.rdef->ops & TERN_OP_R))
@@ -201,6 +228,7 @@ int dm_read(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result *res)
     rd_ctx c;
     if (rd_setup(&c, dm, op, w, cf, p) != TERN_OK)
         return tern_op_fail(res, TERN_LC_NOT_ACCEPTABLE, "Accept format not supported");
+    c.filter = filter;
     int rc = rd_path(&c, p, &t);
     if (rc == TERN_OK)
         rc = rd_finish(&c);
@@ -250,11 +278,13 @@ int dm_read_composite(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result 
         dm_target t;
         if (e.path.len == 0 || dm_resolve(dm, &e.path, &t) != DM_GO)
             continue; /* nothing there: nothing to report */
-        int a = dm_access(dm, op->ssid, op->kind, &e.path);
+        bool filter;
+        int a = rd_access(dm, op, &e.path, &filter);
         if (a != DM_GO)
             return tern_op_fail(res, (tern_lwm2m_code)a, "composite path not allowed");
         if (t.rdef && !(t.rdef->ops & TERN_OP_R))
             return tern_op_fail(res, TERN_LC_METHOD_NOT_ALLOWED, "resource is not readable");
+        c.filter = filter;
         rc = rd_path(&c, &e.path, &t);
         if (rc < 0)
             return rd_fail(op, res, rc);
@@ -363,9 +393,10 @@ int dm_discover(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result *res)
     if (p->len == 0 || p->len == 4)
         return tern_op_fail(res, TERN_LC_METHOD_NOT_ALLOWED, "Discover targets an object, instance or resource");
     dm_target t;
+    bool filter = false;
     int code = dm_resolve(dm, p, &t);
     if (code == DM_GO)
-        code = dm_access(dm, op->ssid, op->kind, p);
+        code = rd_access(dm, op, p, &filter);
     if (code != DM_GO)
         return tern_op_fail(res, (tern_lwm2m_code)code, "target not found or not allowed");
     int levels = op->depth;
@@ -373,6 +404,7 @@ int dm_discover(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result *res)
         levels = p->len == 1 ? 2 : 1;
     rd_ctx c;
     (void)rd_setup(&c, dm, op, w, TERN_CF_LINK, p);
+    c.filter = filter;
     tern_dm_obj *o = t.obj;
     int rc = TERN_OK;
     if (p->len == 1) {
@@ -387,8 +419,9 @@ int dm_discover(tern_dm *dm, const tern_op *op, dm_win *w, tern_op_result *res)
         int32_t after = -1;
         uint16_t iid;
         while (rc == TERN_OK && levels >= 1 && !w->past && o->h->inst_next(o, after, &iid) == TERN_OK) {
-            rc = ln_instance(&c, o, iid, levels - 1);
             after = iid;
+            if (rd_inst_allowed(&c, o->def->id, iid))
+                rc = ln_instance(&c, o, iid, levels - 1);
         }
     } else if (p->len == 2) {
         rc = ln_instance(&c, o, p->ids[1], levels);

@@ -327,6 +327,9 @@ int dm_write(tern_dm *dm, const tern_op *op, tern_op_result *res)
         res->code = TERN_LC_CREATED;
         res->has_location = true;
         res->location = tern_path_make(2, op->path.ids[0], dm->w_.new_iid, 0, 0);
+        /* after the commit: the ACL owner of the new instance (Core §7.3.1) */
+        if (dm->cfg.on_instance_created)
+            dm->cfg.on_instance_created(dm->cfg.instance_ctx, op->ssid, op->path.ids[0], dm->w_.new_iid);
     } else {
         res->code = TERN_LC_CHANGED;
     }

@@ -30,7 +30,9 @@ enum { A = 101, B = 102 };
 
 static void setup(uint16_t servers)
 {
-    tern_dm_cfg c = {.work = work, .work_len = sizeof work, .check_access = tern_acl_check, .access_ctx = &acl};
+    tern_dm_cfg c = {.work = work, .work_len = sizeof work, .check_access = tern_acl_check, .access_ctx = &acl,
+                     .on_instance_created = tern_acl_dm_on_created, .on_instance_deleted = tern_acl_dm_on_deleted,
+                     .instance_ctx = &acl};
     CHECK_EQ(tern_dm_init(&dm, &c), TERN_OK);
     tern_acl_cfg ac = {.insts = insts, .shadow = shadow, .count = 8, .dm = &dm};
     CHECK_EQ(tern_acl_init(&acl, &ac), TERN_OK);
@@ -90,7 +92,9 @@ static void test_two_servers_read(void)
     CHECK_EQ(write_text(A, 3, 3, 0, 15, 0, "Europe/Paris"), TERN_LC_UNAUTHORIZED);
     /* B: an entry without bits → 4.01 for everything */
     CHECK_EQ(run(TERN_OPK_READ, B, 3, 3, 0, 0, 0), TERN_LC_UNAUTHORIZED);
-    CHECK_EQ(run(TERN_OPK_READ, B, 1, 3, 0, 0, 0), TERN_LC_UNAUTHORIZED);
+    /* object level: the refused instance is left out (Core §7.3) */
+    CHECK_EQ(run(TERN_OPK_READ, B, 1, 3, 0, 0, 0), TERN_LC_CONTENT);
+    CHECK(res.body_len < 8); /* an empty object */
     CHECK_EQ(run(TERN_OPK_DISCOVER, B, 2, 3, 0, 0, 0), TERN_LC_UNAUTHORIZED);
     CHECK_EQ(run(TERN_OPK_EXECUTE, B, 3, 3, 0, 4, 0), TERN_LC_UNAUTHORIZED);
     /* cancelling an observation is always allowed */
@@ -124,8 +128,11 @@ static void test_no_acl_instance(void)
     /* an object instance without ACL instance is not exposed: 4.04 */
     CHECK_EQ(run(TERN_OPK_READ, A, 3, 3, 0, 0, 0), TERN_LC_NOT_FOUND);
     CHECK_EQ(run(TERN_OPK_EXECUTE, A, 3, 3, 0, 4, 0), TERN_LC_NOT_FOUND);
-    /* object level needs the right on every instance */
-    CHECK_EQ(run(TERN_OPK_READ, A, 1, 3, 0, 0, 0), TERN_LC_UNAUTHORIZED);
+    /* object level: the decision function alone needs the right on every
+     * instance; the dm reads the instances it may and leaves out the rest */
+    CHECK_EQ(tern_acl_check(&acl, A, TERN_OPK_READ, &(tern_path){{3, 0, 0, 0}, 1}), TERN_EPERM);
+    CHECK_EQ(run(TERN_OPK_READ, A, 1, 3, 0, 0, 0), TERN_LC_CONTENT);
+    CHECK(res.body_len < 8);
     CHECK_EQ(tern_acl_rights(&acl, A, 3, 0), -1);
 }
 
@@ -209,6 +216,169 @@ static void test_mapping(void)
     CHECK_EQ(tern_acl_set(&acl, 3, 0, TERN_ACL_OWNER_BOOTSTRAP, 300, 1), TERN_EFULL);
 }
 
+/* ---- a multi-instance test object /42 (one integer resource 0) ---- */
+static const tern_res_def m_res[] = {
+    {.id = 0, .type = TERN_TYPE_INTEGER, .ops = TERN_OP_RW, .mandatory = true, .name = "v", .units = ""},
+};
+static const tern_obj_def m_def = {.id = 42, .multiple = true, .name = "Multi", .version = "1.0",
+                                   .res_count = 1, .res = m_res};
+static bool m_used[8];
+static int64_t m_val[8];
+
+static int m_inst_next(tern_dm_obj *o, int32_t after, uint16_t *iid)
+{
+    (void)o;
+    for (int32_t i = after + 1; i < 8; i++)
+        if (m_used[i]) {
+            *iid = (uint16_t)i;
+            return TERN_OK;
+        }
+    return TERN_DONE;
+}
+static int m_read(tern_dm_obj *o, const tern_path *p, uint32_t off, tern_dm_read_out *ro)
+{
+    (void)o;
+    (void)off;
+    ro->value.type = TERN_TYPE_INTEGER;
+    ro->value.v.i = m_val[p->ids[1]];
+    return TERN_OK;
+}
+static int m_write(tern_dm_obj *o, const tern_entry *e)
+{
+    (void)o;
+    m_val[e->path.ids[1]] = e->value.v.i;
+    return TERN_OK;
+}
+static int m_create(tern_dm_obj *o, uint16_t iid)
+{
+    (void)o;
+    if (iid >= 8)
+        return TERN_EFULL;
+    m_used[iid] = true;
+    return TERN_OK;
+}
+static int m_del(tern_dm_obj *o, const tern_path *p)
+{
+    (void)o;
+    m_used[p->ids[1]] = false;
+    return TERN_OK;
+}
+static const tern_dm_handlers m_h = {.inst_next = m_inst_next, .read = m_read, .write = m_write,
+                                     .create = m_create, .del = m_del};
+static tern_dm_obj m_obj;
+
+static int read_as(int kind, uint16_t ssid, int len, uint16_t o, uint16_t i, int32_t accept)
+{
+    tern_op op;
+    tern_op_init(&op, (tern_op_kind)kind);
+    op.ssid = ssid;
+    op.path = tern_path_make(len, o, i, 0, 0);
+    op.accept = accept;
+    int code = tern_dm_handle(&dm, &op, out, sizeof out - 1, 0, &res);
+    out[code == TERN_LC_CONTENT ? res.body_len : 0] = 0;
+    return code;
+}
+static bool has(const char *needle)
+{
+    return strstr((const char *)out, needle) != NULL;
+}
+/* SenML names instance `i` of /42 relative to bn "/42/" or in full */
+static bool inst(int i)
+{
+    char a[16], b[16];
+    snprintf(a, sizeof a, "\"n\":\"%d/", i);
+    snprintf(b, sizeof b, "/42/%d/", i);
+    return has(a) || has(b);
+}
+
+/* Two servers, different ACLs, object-level Read / Observe / Discover /
+ * Read-Composite on /3 and /42: each sees exactly its readable instances
+ * (Core §7.3); single-instance requests keep 4.01 / 4.04; Create makes the
+ * creating server the owner through the dm hook, Delete drops the ACL. */
+static void test_object_level_filter(void)
+{
+    setup(2);
+    memset(m_used, 0, sizeof m_used);
+    m_used[0] = m_used[1] = m_used[2] = true;
+    m_val[0] = 100;
+    m_val[1] = 111;
+    m_val[2] = 122;
+    m_obj = (tern_dm_obj){.def = &m_def, .h = &m_h};
+    CHECK_EQ(tern_dm_add(&dm, &m_obj), TERN_OK);
+    /* /3/0: A only; /42/0: A only; /42/1: B only (owner A with its own
+     * entry 0); /42/2: no ACL instance; B may create on /42 */
+    CHECK_EQ(tern_acl_set(&acl, 3, 0, A, B, 0), TERN_OK);
+    CHECK_EQ(tern_acl_set(&acl, 42, 0, A, B, 0), TERN_OK);
+    CHECK_EQ(tern_acl_set(&acl, 42, 1, A, B, TERN_ACL_R), TERN_OK);
+    CHECK_EQ(tern_acl_set(&acl, 42, 1, A, A, 0), TERN_OK);
+    CHECK_EQ(tern_acl_set(&acl, 42, TERN_ACL_OBJECT_LEVEL, TERN_ACL_OWNER_BOOTSTRAP, B, TERN_ACL_C), TERN_OK);
+
+    CHECK_EQ(read_as(TERN_OPK_READ, A, 1, 3, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(has("\"n\":\"0/"));
+    CHECK_EQ(read_as(TERN_OPK_READ, B, 1, 3, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(!has("\"n\":\"0/"));
+    CHECK_EQ(read_as(TERN_OPK_READ, B, 2, 3, 0, TERN_CF_SENML_JSON), TERN_LC_UNAUTHORIZED);
+
+    CHECK_EQ(read_as(TERN_OPK_READ, A, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(0) && has("100") && !inst(1) && !inst(2));
+    CHECK_EQ(read_as(TERN_OPK_READ, B, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(1) && has("111") && !inst(0) && !inst(2));
+    CHECK_EQ(read_as(TERN_OPK_OBSERVE, B, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(1) && !inst(0) && !inst(2));
+    CHECK_EQ(read_as(TERN_OPK_DISCOVER, A, 1, 42, 0, TERN_OP_CF_NONE), TERN_LC_CONTENT);
+    CHECK(has("</42>") && has("</42/0>") && has("</42/0/0>") && !has("</42/1") && !has("</42/2"));
+    CHECK_EQ(read_as(TERN_OPK_DISCOVER, B, 1, 42, 0, TERN_OP_CF_NONE), TERN_LC_CONTENT);
+    CHECK(has("</42/1>") && !has("</42/0") && !has("</42/2"));
+    /* one instance: the hook's answer */
+    CHECK_EQ(read_as(TERN_OPK_READ, B, 2, 42, 0, TERN_CF_SENML_JSON), TERN_LC_UNAUTHORIZED);
+    CHECK_EQ(read_as(TERN_OPK_READ, A, 2, 42, 1, TERN_CF_SENML_JSON), TERN_LC_UNAUTHORIZED);
+    CHECK_EQ(read_as(TERN_OPK_READ, A, 2, 42, 2, TERN_CF_SENML_JSON), TERN_LC_NOT_FOUND);
+    CHECK_EQ(read_as(TERN_OPK_DISCOVER, B, 2, 42, 0, TERN_OP_CF_NONE), TERN_LC_UNAUTHORIZED);
+    /* Read-Composite with an object path: filtered the same way */
+    tern_op op;
+    tern_op_init(&op, TERN_OPK_READ_COMPOSITE);
+    op.ssid = B;
+    op.path = tern_path_root();
+    op.content_format = TERN_CF_SENML_ETCH_JSON;
+    op.accept = TERN_CF_SENML_JSON;
+    const char *q = "[{\"n\":\"/42\"},{\"n\":\"/3\"}]";
+    op.payload = (tern_bytes){(const uint8_t *)q, strlen(q)};
+    CHECK_EQ(tern_dm_handle(&dm, &op, out, sizeof out - 1, 0, &res), TERN_LC_CONTENT);
+    out[res.body_len] = 0;
+    CHECK(inst(1) && !inst(0) && !has("/3/0"));
+
+    /* Create by B: the hook makes B the Access Control Owner of /42/3 */
+    tern_op_init(&op, TERN_OPK_CREATE);
+    op.ssid = B;
+    op.path = tern_path_make(1, 42, 0, 0, 0);
+    op.content_format = TERN_CF_SENML_JSON;
+    const char *body = "[{\"bn\":\"/42/3/\",\"n\":\"0\",\"v\":133}]";
+    op.payload = (tern_bytes){(const uint8_t *)body, strlen(body)};
+    CHECK_EQ(tern_dm_handle(&dm, &op, out, sizeof out, 0, &res), TERN_LC_CREATED);
+    CHECK_EQ(tern_acl_rights(&acl, B, 42, 3), TERN_ACL_ALL);
+    CHECK_EQ(tern_acl_rights(&acl, A, 42, 3), 0);
+    CHECK_EQ(read_as(TERN_OPK_READ, B, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(1) && inst(3) && has("133") && !inst(0));
+    CHECK_EQ(read_as(TERN_OPK_READ, A, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(0) && !inst(3));
+    /* A Create refused by the ACL calls no hook */
+    op.ssid = A;
+    body = "[{\"bn\":\"/42/4/\",\"n\":\"0\",\"v\":1}]";
+    op.payload = (tern_bytes){(const uint8_t *)body, strlen(body)};
+    CHECK_EQ(tern_dm_handle(&dm, &op, out, sizeof out, 0, &res), TERN_LC_UNAUTHORIZED);
+    CHECK_EQ(tern_acl_rights(&acl, A, 42, 4), -1);
+    /* Delete by its owner B: the ACL instance goes with it */
+    CHECK_EQ(run(TERN_OPK_DELETE, A, 2, 42, 3, 0, 0), TERN_LC_UNAUTHORIZED);
+    CHECK_EQ(tern_acl_rights(&acl, B, 42, 3), TERN_ACL_ALL);
+    CHECK_EQ(run(TERN_OPK_DELETE, B, 2, 42, 3, 0, 0), TERN_LC_DELETED);
+    CHECK_EQ(tern_acl_rights(&acl, B, 42, 3), -1);
+    CHECK(!m_used[3]);
+    /* the Bootstrap-Server (ssid 0) sees every instance */
+    CHECK_EQ(read_as(TERN_OPK_READ, 0, 1, 42, 0, TERN_CF_SENML_JSON), TERN_LC_CONTENT);
+    CHECK(inst(0) && inst(1) && inst(2));
+    CHECK_EQ(tern_dm_remove(&dm, &m_obj), TERN_OK);
+}
+
 int main(void)
 {
     TRUN(test_single_server);
@@ -218,5 +388,6 @@ int main(void)
     TRUN(test_create_rights);
     TRUN(test_acl_object);
     TRUN(test_mapping);
+    TRUN(test_object_level_filter);
     return tdone();
 }
