@@ -83,7 +83,7 @@ typedef struct app {
     bool stopping;
 
     /* objects */
-    char model[96], serial[64], hw[64], sw[96];
+    char model[96], serial[64], hw[72], sw[136];
     tern_device dev;
     tern_connmon cm;
     char ips[MAX_IPS][INET6_ADDRSTRLEN];
@@ -622,7 +622,7 @@ static int cm_info(void *ctx, tern_connmon_info *out)
         freeifaddrs(ifs);
     }
     for (uint8_t k = 0; n == 0 && k < nlo; k++) /* only loopback: report it */
-        snprintf(a->ips[k], sizeof a->ips[0], "%s", lo[k]);
+        memcpy(a->ips[k], lo[k], sizeof a->ips[k]);
     if (n == 0)
         n = nlo;
     for (uint8_t k = 0; k < n; k++)

@@ -3,7 +3,8 @@
  * chosen by the kernel). The server answers Register with 2.01 and a
  * Location-Path, then reads /3/0 (TLV), /3303/0/5700 and /3303/0/5701 (plain
  * text), /4/0/4 (TLV) and decodes them with tern_decoder, executes
- * /3303/0/5605, and finally sends SIGTERM: the client must De-register and
+ * /3303/0/5605 and /3/0/5 (Factory Reset: the device wipes its state
+ * directory and registers again), and finally sends SIGTERM: the client must De-register and
  * exit 0. Options come from a config file with one overridden by a flag.
  * Bounded by a 30 s guard; the child is killed on any failure.
  *
@@ -30,12 +31,12 @@ typedef struct srv {
     tern_coap_ep ep;
     void *mem;
     tern_coap_udp run;
-    tern_timer guard;
+    tern_timer guard, start;
     tern_coap_peer dev;
     pid_t child;
     int step;
     bool registered, deregistered, timed_out, busy;
-    char ep_name[64];
+    char ep_name[80];
     long lt;
     /* results */
     char manufacturer[32], serial[64], fw_version[32];
@@ -43,7 +44,7 @@ typedef struct srv {
     double temp;
     bool temp_ok;
     char units[8];
-    int exec_code;
+    int exec_code, reset_code, registers;
     int n_ips;
 } srv;
 
@@ -157,6 +158,7 @@ static void on_resp(void *ctx, tern_coap_ep *ep, const tern_coap_result *res)
         CHECK_EQ(decode(s, (int32_t)cf, "/3303/0/5701", res->data, res->data_len, use_units), 1);
         break;
     case 3: s->exec_code = code; break;
+    case 5: s->reset_code = code; break;
     case 4:
         CHECK_EQ(code, TERN_COAP_CONTENT);
         CHECK(decode(s, (int32_t)cf, "/4/0/4", res->data, res->data_len, use_ips) >= 1);
@@ -188,9 +190,12 @@ static void next_step(srv *s)
     case 2: request(s, TERN_COAP_GET, "/3303/0/5701", TERN_CF_TEXT); break;
     case 3: request(s, TERN_COAP_POST, "/3303/0/5605", -1); break;
     case 4: request(s, TERN_COAP_GET, "/4/0/4", TERN_CF_TLV); break;
+    case 5: request(s, TERN_COAP_POST, "/3/0/5", -1); break; /* Factory Reset */
     default:
-        /* done reading: stop the device, expect a De-register */
-        kill(s->child, SIGTERM);
+        /* after the factory reset the device registers again (Register
+         * handler re-enters here); then stop it, expect a De-register */
+        if (s->registers >= 2)
+            kill(s->child, SIGTERM);
         break;
     }
 }
@@ -222,13 +227,12 @@ static int handler(void *ctx, const tern_coap_server_req *req, tern_coap_respons
         resp->msg.code = TERN_COAP_CREATED;
         tern_coap_resp_opt(resp, TERN_COAP_OPT_LOCATION_PATH, "rd", 2);
         tern_coap_resp_opt(resp, TERN_COAP_OPT_LOCATION_PATH, "e2e", 3);
-        if (!s->registered) {
+        s->registers++;
+        if (s->registers <= 2) {
             s->registered = true;
             s->dev = *req->peer;
             /* read after the 2.01 went out */
-            static tern_timer start;
-            tern_timer_init(&start, on_start, s);
-            tern_timer_start(&s->loop, &start, 50);
+            tern_timer_start(&s->loop, &s->start, 50);
         }
     } else if (req->msg->code == TERN_COAP_POST && !strcmp(path, "/rd/e2e")) {
         resp->msg.code = TERN_COAP_CHANGED;
@@ -307,6 +311,7 @@ static void test_register_read_deregister(const char *exe)
     g_child = s->child = pid;
 
     tern_timer_init(&s->guard, on_guard, s);
+    tern_timer_init(&s->start, on_start, s);
     tern_timer_start(&s->loop, &s->guard, GUARD_MS);
     /* run until the device is gone (or the guard fires) */
     int status = -1;
@@ -317,8 +322,6 @@ static void test_register_read_deregister(const char *exe)
             g_child = -1;
             break;
         }
-        if (s->step < 5 && !s->busy && s->registered && s->step > 0 && t_cur_failed)
-            break;
     }
     CHECK(!s->timed_out);
     CHECK(s->registered);
@@ -333,6 +336,8 @@ static void test_register_read_deregister(const char *exe)
     CHECK_STR(s->units, "Cel");
     CHECK_EQ(s->exec_code, TERN_COAP_CHANGED);
     CHECK(s->n_ips >= 1);
+    CHECK_EQ(s->reset_code, TERN_COAP_CHANGED);
+    CHECK_EQ(s->registers, 2);
     CHECK(s->deregistered);
     CHECK(g_child < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     if (t_cur_failed || getenv("TERN_E2E_LOG"))
@@ -343,6 +348,7 @@ static void test_register_read_deregister(const char *exe)
     kill_child();
     tern_coap_udp_stop(&s->run);
     tern_timer_stop(&s->guard);
+    tern_timer_stop(&s->start);
     tern_coap_ep_deinit(&s->ep);
     tern_udp_close(&s->sock);
     tern_loop_close(&s->loop);
