@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client/client_internal.h"
+#include "model/gen/objects.h"
 #include "tern/dm_coap.h"
 
 void cl_event(tern_client *c, tern_client_event ev, uint16_t ssid)
@@ -61,10 +62,9 @@ int tern_client_init(tern_client *c, const tern_client_cfg *cfg)
     if (!c || !cfg || !cfg->endpoint || !cfg->dm || !cfg->send || !cfg->connect || !cfg->rng.fill ||
         !cfg->work || cfg->work_len < 64 || (!cfg->sec && cfg->sec_cap) || (!cfg->srv && cfg->srv_cap))
         return TERN_EINVAL;
-    const tern_registry *reg = tern_registry_std();
-    const tern_obj_def *d0 = tern_registry_find(reg, 0), *d1 = tern_registry_find(reg, 1);
-    if (!d0 || !d1)
-        return TERN_EUNSUPPORTED;
+    /* the definitions by symbol, not through tern_registry_std(): that
+     * would link every generated object into a firmware image */
+    const tern_obj_def *d0 = &tern_obj_0_v1_2, *d1 = &tern_obj_1_v1_2;
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     tern_coap_ep_cfg ec = cfg->coap;

@@ -520,7 +520,7 @@ tern_fw_result tern_fw_result_get(const tern_fw *fw)
 
 int tern_fw_restore(tern_fw *fw, tern_fw_state state, tern_fw_result result)
 {
-    if ((int)state < 0 || state > TERN_FW_UPDATING || (int)result < 0 || result > TERN_FW_RESULT_DEFERRED)
+    if ((unsigned)state > (unsigned)TERN_FW_UPDATING || (unsigned)result > (unsigned)TERN_FW_RESULT_DEFERRED)
         return TERN_EINVAL;
     fw->state_ = (uint8_t)state;
     fw->result_ = (uint8_t)result;
