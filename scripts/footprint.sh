@@ -42,6 +42,31 @@ map_split() {
     END { for (w in flash) printf "    %-9s flash %6d  static RAM %6d\n", w, flash[w], ram[w] }' "$1" | sort
 }
 
+# The RAM figures below repeat tern_coap_ep_mem_size()'s formula over the
+# target's struct sizes (fp_sizes.c); check that formula on the host first.
+if command -v cc >/dev/null; then
+  mkdir -p build
+  cc -std=c17 -O0 -DFP_HOST_CHECK "${INC[@]}" $fp/fp_sizes.c src/coap/*.c src/base/*.c -o build/fp_sizes_host
+  build/fp_sizes_host
+fi
+
+# Flash bytes per input file (object or archive member) of a link map.
+map_files() {
+  awk '
+    function hex(s,   i, n, c) { n = 0; s = tolower(substr(s, 3))
+      for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; n = n * 16 + c }
+      return n }
+    function add(sec, size, file) { sub(/.*\(/, "", file); sub(/\)$/, "", file); sub(/.*\//, "", file)
+      if (sec ~ /^\.(text|rodata|data|ARM)/) t[file] += hex(size) }
+    /^Linker script and memory map/ {on=1; next}
+    !on {next}
+    /^ [.A-Z][^ ]*[ ]+0x[0-9a-f]+[ ]+0x[0-9a-f]+[ ]+/ { add($1, $3, $4); pend=""; next }
+    /^ [.A-Z][^ ]*$/ { pend=$1; next }
+    pend != "" && /^[ ]+0x[0-9a-f]+[ ]+0x[0-9a-f]+[ ]+/ { add(pend, $2, $3); pend=""; next }
+    { pend="" }
+    END { for (f in t) if (t[f] > 0) printf "%d %s\n", t[f], f }' "$1"
+}
+
 for fs in minimal full; do
   b=build/cortex-m4-$fs
   cmake -S . -B "$b" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/cortex-m4.cmake \
@@ -74,6 +99,10 @@ for fs in minimal full; do
   echo "  firmware image $img.elf (--gc-sections, newlib-nano; bytes):"
   arm-none-eabi-size "$b/$img.elf" | awk 'NR==2 {printf "    text %d  data %d  bss %d  → flash %d, static RAM %d\n",$1,$2,$3,$1+$2,$2+$3}'
   map_split "$b/$img.map"
+  if [ $verbose = 1 ]; then
+    echo "  largest input files of the image (flash bytes):"
+    map_files "$b/$img.map" | sort -rn | head -25 | awk '{printf "    %6d %s\n",$1,$2}'
+  fi
   ctx=$(( S[0] + S[1] + nsec * S[2] + S[3] + coap + work + dmw ))
   echo "  static RAM of one client context: $ctx bytes ="
   echo "    sizeof(tern_client) ${S[0]} + sizeof(tern_dm) ${S[1]} + $nsec × tern_client_sec ${S[2]} + 1 × tern_client_server ${S[3]}"

@@ -201,6 +201,24 @@ static int add_q(tern_coap_msg *m, char *buf, size_t cap, size_t *used, const ch
     return rc;
 }
 
+/* Decimal text of v into out (≥ 21 bytes); not snprintf("%lld"), which
+ * newlib-nano (the usual embedded libc) does not implement. */
+static void i64_dec(char *out, int64_t v)
+{
+    char t[20];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[n++] = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u);
+    if (v < 0)
+        *out++ = '-';
+    while (n)
+        *out++ = t[--n];
+    *out = 0;
+}
+
 static int send_req(tern_client *c, tern_client_server *s, tern_op_kind kind)
 {
     tern_coap_msg m;
@@ -224,7 +242,7 @@ static int send_req(tern_client *c, tern_client_server *s, tern_op_kind kind)
     if (kind == TERN_OPK_REGISTER && (rc = add_q(&m, q, sizeof q, &qused, "ep", c->cfg.endpoint)) < 0)
         return rc;
     if (with_params) {
-        snprintf(num, sizeof num, "%lld", (long long)s->lifetime_s);
+        i64_dec(num, s->lifetime_s);
         if ((rc = add_q(&m, q, sizeof q, &qused, "lt", num)) < 0)
             return rc;
     }
