@@ -903,12 +903,21 @@ static void begin_shutdown(app *a, const char *why)
         return;
     a->stopping = true;
     say(a, "%s: de-registering", why);
-    if (a->client_up)
+    bool waiting = false;
+    if (a->client_up) {
+        for (size_t i = 0; i < 2; i++) {
+            tern_client_reg_state st = tern_client_reg_state_of(&a->c, a->srv[i].ssid);
+            if (a->srv[i].used && (st == TERN_REG_REGISTERED || st == TERN_REG_UPDATING))
+                waiting = true;
+        }
         tern_client_deregister(&a->c, 0);
+    }
     tern_timer_start(&a->loop, &a->grace_timer, SHUTDOWN_GRACE_MS);
     resched(a);
-    if (!a->client_up)
+    if (!waiting) { /* not registered anywhere: nothing to wait for */
+        say(a, "not registered: exiting");
         tern_loop_stop(&a->loop);
+    }
 }
 
 static void on_grace(tern_loop *loop, tern_timer *t)
