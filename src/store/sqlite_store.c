@@ -176,12 +176,40 @@ static const char *const STMT_SQL[TERN_SQL_N_] = {
 };
 
 /* ---- open / close ------------------------------------------------------------------------ */
+static void sync_parent_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof dir)
+        return;
+    if (slash && n == 0)
+        n = 1; /* "/file" */
+    if (n)
+        memcpy(dir, path, n);
+    else
+        dir[n++] = '.';
+    dir[n] = 0;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+}
+
 /* Creates the file 0600 before SQLite sees it (SQLite gives the -wal and
  * -shm files the main file's mode), or narrows an existing one. */
 static int prepare_file(tern_store_sqlite *s, const char *path)
 {
-    int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (s->cfg.no_create ? 0 : O_CREAT);
-    int fd = open(path, flags, 0600);
+    int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+    bool created = false;
+    int fd = -1;
+    if (!s->cfg.no_create) {
+        fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+        created = fd >= 0;
+    }
+    if (fd < 0)
+        fd = open(path, flags, 0600);
     if (fd < 0) {
         char m[200];
         snprintf(m, sizeof m, "opening %.120s: %s", path, strerror(errno));
@@ -200,6 +228,8 @@ static int prepare_file(tern_store_sqlite *s, const char *path)
                       (unsigned)(sb.st_mode & 0777));
     }
     close(fd);
+    if (err == TERN_OK && created)
+        sync_parent_dir(path); /* the new name itself survives power loss */
     return err;
 }
 
