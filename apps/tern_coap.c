@@ -628,7 +628,7 @@ static int run_client(int argc, char **argv)
     tern_coap_req_opts opts;
     memset(&opts, 0, sizeof opts);
     opts.non = non;
-    opts.block_szx = szx >= 0 ? (uint8_t)szx : 0xff;
+    opts.block_size = szx >= 0 ? (uint16_t)tern_coap_block_size((uint8_t)szx) : 0;
     opts.block2_early = szx >= 0;
     opts.observe = cl.observe;
     if (body) {

@@ -291,7 +291,6 @@ static int run_demo(demo *d)
 
     /* 1. a plain GET, piggybacked response */
     memset(&opts, 0, sizeof opts);
-    opts.block_szx = 0xff;
     uint64_t s0 = sent_by_client(d);
     tern_time_ms t = tern_posix_now_ms();
     if ((rc = do_request(d, TERN_COAP_GET, "/hello", &opts)) < 0)
@@ -304,7 +303,7 @@ static int run_demo(demo *d)
     static const uint8_t szxs[2] = {6, 2};
     for (int i = 0; i < 2; i++) {
         memset(&opts, 0, sizeof opts);
-        opts.block_szx = szxs[i];
+        opts.block_size = (uint16_t)tern_coap_block_size(szxs[i]);
         opts.block2_early = i == 1;
         s0 = sent_by_client(d);
         t = tern_posix_now_ms();
@@ -326,7 +325,7 @@ static int run_demo(demo *d)
     tern_rng rng = tern_posix_rng();
     (void)rng.fill(rng.ctx, up, BIG_LEN);
     memset(&opts, 0, sizeof opts);
-    opts.block_szx = 4;
+    opts.block_size = 256;
     opts.body = up;
     opts.body_len = BIG_LEN;
     s0 = sent_by_client(d);
@@ -345,7 +344,6 @@ static int run_demo(demo *d)
 
     /* 4. observe /counter (the server changes it every 500 ms) */
     memset(&opts, 0, sizeof opts);
-    opts.block_szx = 0xff;
     opts.observe = true;
     t = tern_posix_now_ms();
     if ((rc = do_request(d, TERN_COAP_GET, "/counter", &opts)) < 0)

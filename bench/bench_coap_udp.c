@@ -102,7 +102,6 @@ static void send_next(bench *b)
     }
     tern_coap_req_opts opts;
     memset(&opts, 0, sizeof opts);
-    opts.block_szx = 0xff;
     if (tern_coap_request(&b->cli.ep, &b->srv_peer, &b->req, &opts, on_result, b, NULL) < 0) {
         b->errors++;
         b->finished = true;

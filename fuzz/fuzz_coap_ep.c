@@ -78,9 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint8_t tok[4] = {1, 2, 3, 4};
     tern_coap_msg_set_token(&m, tok, 4);
     static uint8_t rbuf[3000];
-    tern_coap_req_opts o = {.observe = true, .block_szx = 0xff, .resp_buf = rbuf, .resp_cap = sizeof rbuf};
+    tern_coap_req_opts o = {.observe = true, .resp_buf = rbuf, .resp_cap = sizeof rbuf};
     tern_coap_request(&ep, &peers[0], &m, &o, on_result, NULL, NULL);
-    tern_coap_req_opts o2 = {.body = big, .body_len = sizeof big, .block_szx = 0xff};
+    tern_coap_req_opts o2 = {.body = big, .body_len = sizeof big};
     tern_coap_msg_init(&m, TERN_COAP_CON, TERN_COAP_POST, 0);
     tern_coap_request(&ep, &peers[1], &m, &o2, on_result, NULL, NULL);
     tern_time_ms now = 0;

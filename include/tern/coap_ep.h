@@ -156,17 +156,21 @@ typedef struct tern_coap_req_opts {
     /* Request body (RFC 7959 Block1). Either a contiguous `body` or a
      * `body_read` callback; `body_len` bytes in both cases. The memory or the
      * callback context must stay valid until the final callback. When the
-     * body is longer than one block (block_szx), it is sent block-wise with a
+     * body is longer than one block (block_size), it is sent block-wise with a
      * fresh Request-Tag (RFC 9175 §3); otherwise as the payload of req (req's
      * own payload is ignored when a body is given). */
     const uint8_t *body;
     tern_coap_body_read body_read;
     void *body_ctx;
     size_t body_len;
-    /* Block size exponent for Block1 and early Block2 negotiation
-     * (size = 2^(szx+4)); 0xff (or any value > 6): cfg.block_szx. A server's
-     * smaller SZX is honoured (late negotiation, RFC 7959 §2.5). */
-    uint8_t block_szx;
+    /* Block size in bytes for Block1 and early Block2 negotiation
+     * (RFC 7959 §2.2: 16, 32, ..., 1024). 0 (a zeroed struct): the
+     * endpoint's block size (cfg.block_szx). Other values are rounded down
+     * to a power of two (at least 16) and capped at the endpoint's block
+     * size. A server's smaller size is honoured (late negotiation, §2.5).
+     * (Replaces `uint8_t block_szx`, where 0 meant 16-byte blocks and the
+     * default had to be asked for with 0xff.) */
+    uint16_t block_size;
     /* Ask for a specific Block2 size in the first request (early
      * negotiation, RFC 7959 §2.4). */
     bool block2_early;

@@ -313,7 +313,6 @@ static void send_current(bs_session *s, tern_time_ms now)
     }
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = 0xff;
     o.timeout_ms = bs->cfg.step_timeout_ms;
     if (rc >= 0 && pl.op == TERN_OPK_BOOTSTRAP_DISCOVER) {
         rc = tern_coap_opt_add_uint(&m, TERN_COAP_OPT_ACCEPT, TERN_CF_LINK, ubuf);

@@ -570,7 +570,6 @@ static int bs_send(tern_client *c)
     char q1[TERN_CLIENT_URI_MAX + 8], q2[24];
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = 0xff;
     int n = snprintf(q1, sizeof q1, "ep=%s", c->cfg.endpoint);
     if (n < 0 || (size_t)n >= sizeof q1)
         return TERN_ETOOBIG;

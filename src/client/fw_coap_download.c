@@ -320,7 +320,7 @@ static int dl_start(void *ctx, tern_fw *fw, const char *uri)
             return TERN_FW_RESULT_INVALID_URI;
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = d->szx_;
+    o.block_size = (uint16_t)tern_coap_block_size(d->szx_);
     o.block2_early = true; /* RFC 7959 §2.4: ask for our block size */
     o.timeout_ms = d->cfg_.timeout_ms;
     d->fw_ = fw;

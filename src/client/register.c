@@ -267,7 +267,6 @@ static int send_req(tern_client *c, tern_client_server *s, tern_op_kind kind)
         return rc;
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = 0xff;
     if (with_payload) {
         tern_wbuf w = tern_wbuf_make(c->cfg.work, c->cfg.work_len);
         if ((rc = cl_reg_payload(c, &w)) < 0)

@@ -25,6 +25,16 @@ static int fresh_reqtag(tern_coap_ep *ep, ep_xchg *x)
     return ep->cfg.rng.fill(ep->cfg.rng.ctx, x->reqtag, x->reqtag_len);
 }
 
+uint8_t ep_opts_szx(const tern_coap_ep *ep, uint16_t bytes)
+{
+    uint8_t szx = 0;
+    if (!bytes)
+        return ep->cfg.block_szx; /* 0: the endpoint's block size */
+    while (szx < ep->cfg.block_szx && tern_coap_block_size((uint8_t)(szx + 1u)) <= bytes)
+        szx++; /* round down to a power of two, 16..cfg */
+    return szx;
+}
+
 int ep_client_build(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *req)
 {
     tern_coap_msg m = *req;
@@ -40,9 +50,7 @@ int ep_client_build(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *req)
         if (rc < 0)
             return rc;
     }
-    uint8_t szx = x->opts.block_szx <= 6 ? x->opts.block_szx : ep->cfg.block_szx;
-    if (szx > ep->cfg.block_szx)
-        szx = ep->cfg.block_szx;
+    uint8_t szx = ep_opts_szx(ep, x->opts.block_size);
     x->b1_szx = x->b2_szx = szx;
     if (x->opts.body_len) {
         size_t bs = tern_coap_block_size(szx);

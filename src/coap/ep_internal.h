@@ -184,6 +184,8 @@ int ep_x_rebuild(tern_coap_ep *ep, ep_xchg *x, const ep_rebuild *r);
 /* block.c */
 /* Handles a response to a client request (everything but Observe). */
 void ep_client_response(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m);
+/* SZX of a tern_coap_req_opts.block_size (0: cfg.block_szx). */
+uint8_t ep_opts_szx(const tern_coap_ep *ep, uint16_t bytes);
 /* Builds the first message of a client request into x (may read the body). */
 int ep_client_build(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *req);
 /* Server request handling, dedup entry `dd` (EP_NONE for NON). */

@@ -349,7 +349,6 @@ static int send_now(tern_server *srv, tern_srv_req *q)
         return rc;
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = 0xff;
     o.non = q->non;
     if (q->deadline != TERN_TIME_NEVER) {
         tern_time_ms left = q->deadline - srv->now;

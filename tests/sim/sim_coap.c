@@ -152,7 +152,7 @@ static void issue(world *w)
         tern_coap_msg_init(&m, TERN_COAP_CON, id % 10 == 0 ? TERN_COAP_POST : TERN_COAP_GET, 0);
         tern_coap_opt_add_str(&m, TERN_COAP_OPT_URI_PATH, "r");
         tern_coap_opt_add_str(&m, TERN_COAP_OPT_URI_QUERY, q);
-        tern_coap_req_opts o = {.block_szx = 0xff};
+        tern_coap_req_opts o = {0};
         if (id % 10 == 0) {
             o.body = body;
             o.body_len = BODY;

@@ -114,7 +114,7 @@ static void c_go(cnode *cn, fclient *c)
     uint8_t sc[4];
     char q[32];
     static const char links[] = "</1/0>,</3/0>,</3303/0>,</3303/1>";
-    tern_coap_req_opts o = {.block_szx = 0xff};
+    tern_coap_req_opts o = {0};
     if (c->state == 0) {
         tern_coap_opt_add_uri_path(&m, "/rd");
         snprintf(q, sizeof q, "ep=%s", c->ep);

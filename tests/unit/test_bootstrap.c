@@ -284,7 +284,6 @@ static void dev_request(world *w, bool pack, const char *ep, const char *pct, in
         tern_coap_opt_add_uint(&m, TERN_COAP_OPT_ACCEPT, (uint32_t)accept, sb);
     tern_coap_req_opts o;
     memset(&o, 0, sizeof o);
-    o.block_szx = 0xff;
     o.resp_buf = w->resp_body;
     o.resp_cap = sizeof w->resp_body;
     tern_coap_peer p = simnet_peer(w->bid);

@@ -595,12 +595,12 @@ static void test_separate_response(void)
 
 static uint8_t body[20000];
 
-static int post(fx *f, const char *path, size_t len, uint8_t szx)
+static int post(fx *f, const char *path, size_t len, uint16_t block_size)
 {
     tern_coap_msg m;
     tern_coap_msg_init(&m, TERN_COAP_CON, TERN_COAP_POST, 0);
     tern_coap_opt_add_uri_path(&m, path);
-    tern_coap_req_opts o = {.body = body, .body_len = len, .block_szx = szx};
+    tern_coap_req_opts o = {.body = body, .body_len = len, .block_size = block_size};
     simnet_poke(&f->net, f->a.id);
     int rc = tern_coap_request(&f->a.ep, &f->pb, &m, &o, on_result, &f->r, NULL);
     simnet_poke(&f->net, f->a.id);
@@ -614,7 +614,7 @@ static void test_block1(void)
     memset(&t, 0, sizeof t);
     f->net.trace = tracer;
     f->net.trace_ctx = &t;
-    CHECK_EQ(post(f, "/up", 5000, 0xff), 0);
+    CHECK_EQ(post(f, "/up", 5000, 0), 0);
     run(f, 100000);
     CHECK_EQ(f->r.finals, 1);
     CHECK_EQ(f->r.code, TERN_COAP_CHANGED);
@@ -646,7 +646,7 @@ static void test_block1(void)
     memset(&f->r, 0, sizeof f->r);
     f->r.net = &f->net;
     int before = t.n;
-    CHECK_EQ(post(f, "/up", 3000, 0xff), 0);
+    CHECK_EQ(post(f, "/up", 3000, 0), 0);
     run(f, 200000);
     tern_coap_msg d;
     CHECK_EQ(tern_coap_decode_udp(&d, t.b[before], t.len[before], NULL), 0);
@@ -659,7 +659,7 @@ static void test_block1_late_negotiation(void)
 {
     tern_coap_ep_cfg cb = {.block_szx = 4}; /* server wants 256-byte blocks */
     fx *f = fx_new(NULL, &cb);
-    CHECK_EQ(post(f, "/up", 3000, 6), 0);
+    CHECK_EQ(post(f, "/up", 3000, 1024), 0);
     run(f, 100000);
     CHECK_EQ(f->r.code, TERN_COAP_CHANGED);
     CHECK_EQ(f->srv.up_len, 3000);
@@ -689,7 +689,7 @@ static void test_block1_errors(void)
     /* 4.13 with Size1 when above max_body */
     tern_coap_ep_cfg cb = {.max_body = 2000};
     fx *f = fx_new(NULL, &cb);
-    CHECK_EQ(post(f, "/up", 5000, 0xff), 0);
+    CHECK_EQ(post(f, "/up", 5000, 0), 0);
     run(f, 100000);
     CHECK_EQ(f->r.code, TERN_COAP_REQUEST_TOO_LARGE);
     fx_free(f);
@@ -709,7 +709,7 @@ static void test_block2(void)
     /* chunk mode, early negotiation of 64-byte blocks, windowed producer */
     memset(&f->r, 0, sizeof f->r);
     f->r.net = &f->net;
-    tern_coap_req_opts o2 = {.block_szx = 2, .block2_early = true};
+    tern_coap_req_opts o2 = {.block_size = 64, .block2_early = true};
     CHECK_EQ(get(f, "/win", &o2, NULL), 0);
     run(f, 1000000);
     CHECK_EQ(f->r.finals, 1);

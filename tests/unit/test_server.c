@@ -186,7 +186,7 @@ static uint8_t raw(world *w, uint8_t method, const char *path, const char *const
         tern_coap_opt_add_str(&m, TERN_COAP_OPT_URI_QUERY, query[i]);
     if (cf >= 0)
         tern_coap_opt_add_uint(&m, TERN_COAP_OPT_CONTENT_FORMAT, (uint32_t)cf, sc);
-    tern_coap_req_opts o = {.body = (const uint8_t *)payload, .body_len = plen, .block_szx = 0xff};
+    tern_coap_req_opts o = {.body = (const uint8_t *)payload, .body_len = plen};
     tern_coap_peer ps;
     tern_coap_peer_make(&ps, "S", 1);
     w->coap_code = 0;
