@@ -18,8 +18,25 @@
  * One shared CoAP endpoint serves every server connection: peers are told
  * apart by address (cfg.connect turns a Server URI into a peer and may set
  * per-peer link parameters through cfg.coap.link_of). Requests from a LwM2M
- * Server's peer go to tern_dm_coap_handle() with that server's Short Server
- * ID; requests from the Bootstrap-Server's peer go to the bootstrap handlers.
+ * Server's peer go to the server's Information Reporting engine
+ * (tern_obs_coap_handle, observe.h; it hands everything but Observe to
+ * tern_dm_coap_handle) with that server's Short Server ID; requests from the
+ * Bootstrap-Server's peer go to the bootstrap handlers.
+ *
+ * Information Reporting (Core §6.4): give cfg.obs (one tern_client_obs per
+ * Server slot) and the client keeps one tern_obs per server: Observe and
+ * Observe-Composite, notifications on tern_client_changed() and on the
+ * attribute timers, Send (tern_client_send). Observations end when the
+ * client registers again (Core §6.2). In queue mode, notifications that fall
+ * due while the client sleeps are stored (up to hqmax per observation, else
+ * one fresh notification) and delivered after the wake-up Update's 2.04.
+ *
+ * Access control (Core §7.3): give cfg.acl (an Access Control object the
+ * application added to cfg.dm) and the client installs tern_acl_check as the
+ * dm's check_access and the ACL's Create/Delete hooks (the creating server
+ * becomes the Access Control Owner), and keeps the ACL's server count equal
+ * to the number of LwM2M Server accounts. The Bootstrap-Server is not
+ * subject to access control.
  */
 #ifndef TERN_CLIENT_H
 #define TERN_CLIENT_H
@@ -27,6 +44,7 @@
 #include "tern/base.h"
 #include "tern/coap_ep.h"
 #include "tern/dm.h"
+#include "tern/observe.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -111,6 +129,7 @@ typedef struct tern_client_server {
     uint16_t attempt_, sequence_;
     bool upd_payload_, upd_params_, upd_trigger_, disable_, restored_, stop_;
     bool sleeping_;
+    bool wake_upd_;                  /* the Update in flight is a queue-mode wake-up */
     tern_time_ms last_io_;
     uint32_t payload_hash_;
 } tern_client_server;
@@ -126,6 +145,30 @@ typedef enum tern_client_event {
     TERN_CLIENT_SLEEP,          /* queue mode: ssid idle for MAX_TRANSMIT_WAIT, radio may sleep */
     TERN_CLIENT_WAKE,           /* queue mode: ssid woke up (an Update goes out) */
 } tern_client_event;
+
+/* Information Reporting memory of one Server slot: the tables of its
+ * tern_obs (see tern_obs_cfg in observe.h for each one's meaning; the
+ * queue is optional, the rest required). Caller-owned, alive while the
+ * client is; cfg.obs[i] serves cfg.srv[i]. `work` is also where a Send
+ * payload to this server is built (one datagram at most). */
+typedef struct tern_client_obs {
+    tern_obs_rec *recs;
+    size_t rec_count;
+    tern_obs_target *targets;
+    size_t target_count;
+    tern_obs_qent *queue;       /* historical queue (hqmax), may be NULL */
+    size_t queue_count;
+    uint8_t *queue_mem;         /* queue_count * queue_slot_size bytes */
+    size_t queue_slot_size;
+    uint8_t *work;              /* >= 256 bytes; the largest notification is work_len / 2 */
+    size_t work_len;
+    /* private: the engine's */
+    tern_obs obs_;
+    bool ready_;
+    uint16_t ssid_;
+} tern_client_obs;
+
+struct tern_acl_obj; /* objects.h */
 
 /* Persistent storage port: named opaque blobs ("tern-dm", "tern-reg").
  * read() copies at most cap bytes and sets *len to the blob's size;
@@ -171,7 +214,20 @@ typedef struct tern_client_cfg {
     void *connect_ctx;
     void (*on_event)(void *ctx, tern_client_event ev, uint16_t ssid);
     void *event_ctx;
+    /* Outcome of a tern_client_send to ssid (optional; ctx = event_ctx):
+     * the response code (TERN_COAP_CHANGED: delivered) or a negative
+     * tern_err when no response came (TERN_ETIMEOUT, ...). */
+    void (*on_send)(void *ctx, uint16_t ssid, int result);
     tern_client_storage storage; /* read/write NULL: nothing persists */
+    /* Information Reporting (optional): srv_cap entries, see
+     * tern_client_obs. NULL: Observe is answered as a plain Read and Send
+     * is not available. */
+    tern_client_obs *obs;
+    /* Access Control object (optional, objects.h): added to cfg.dm by the
+     * application; alive while the client is. The client takes the dm's
+     * check_access, access_ctx, on_instance_created/_deleted and
+     * instance_ctx for it. */
+    struct tern_acl_obj *acl;
 
     /* Registration parameters (Transport §6.2, Table 6.4.3.-1). */
     bool queue_mode;         /* "Q" parameter; sleep after MAX_TRANSMIT_WAIT */
@@ -244,6 +300,26 @@ void tern_client_address_changed(tern_client *c);
 /* Queue mode: the application wants to send to `ssid` (0: all); a sleeping
  * registration wakes with an Update first. */
 int tern_client_wake(tern_client *c, uint16_t ssid);
+
+/* Information Reporting (Core §6.4). A resource value changed (any level:
+ * an object, instance or resource path): every server's observations on or
+ * under / above `p` are evaluated at the next tern_client_step, which may
+ * then return an earlier deadline — call it after this. Safe to call from
+ * a data model handler. */
+void tern_client_changed(tern_client *c, const tern_path *p, tern_time_ms now);
+/* Send (Core §6.4 "Send", Transport §6.4.5): CON POST /dp to server `ssid` with
+ * the values of `paths` (`n` of them, any level) read now, in `format`
+ * (TERN_CF_SENML_JSON, TERN_CF_SENML_CBOR or TERN_CF_LWM2M_CBOR). The
+ * outcome comes through cfg.on_send. Errors:
+ * TERN_ENOTFOUND (no such server, or a path names nothing), TERN_EPERM
+ * (Mute Send /1/x/23 is true), TERN_ESTATE (not registered, or asleep in
+ * queue mode: tern_client_wake first and send after TERN_CLIENT_UPDATED),
+ * TERN_EUNSUPPORTED (no cfg.obs, or another format), TERN_ENOMEM (larger
+ * than half the server's obs work memory), TERN_EFULL/ETOOBIG (endpoint). */
+int tern_client_send(tern_client *c, uint16_t ssid, const tern_path *paths, size_t n, int32_t format);
+/* The Information Reporting engine of server `ssid`, or NULL (no cfg.obs,
+ * or not registered yet). For inspection. */
+tern_obs *tern_client_obs_of(tern_client *c, uint16_t ssid);
 
 /* Inspection. */
 tern_client_reg_state tern_client_reg_state_of(const tern_client *c, uint16_t ssid);

@@ -26,6 +26,12 @@ tern_client_sec *cl_sec_of_ssid(tern_client *c, uint16_t ssid);
 /* The Bootstrap-Server account, or NULL. */
 tern_client_sec *cl_sec_bootstrap(tern_client *c);
 
+/* Information Reporting of one server slot (client.c): start a fresh
+ * tern_obs when s registered; forget every observation of s (a new
+ * registration, a de-registration, a reset). No-ops without cfg.obs. */
+void cl_obs_start(tern_client *c, tern_client_server *s);
+void cl_obs_stop(tern_client *c, tern_client_server *s);
+
 /* registration (register.c) */
 tern_time_ms cl_reg_step(tern_client *c, tern_client_server *s, tern_time_ms now);
 void cl_reg_start_all(tern_client *c);

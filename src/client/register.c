@@ -141,6 +141,8 @@ void cl_reg_reset(tern_client *c, tern_client_server *s)
     s->attempt_ = s->sequence_ = 0;
     s->ver_ = 0;
     s->sleeping_ = false;
+    s->wake_upd_ = false;
+    cl_obs_stop(c, s);
 }
 
 void cl_reg_start_all(tern_client *c)
@@ -305,6 +307,8 @@ static void do_register(tern_client *c, tern_client_server *s)
     }
     s->peer_ok_ = true;
     s->loc_[0] = '\0';
+    /* a new registration ends the observations of the old one (Core §6.2) */
+    cl_obs_stop(c, s);
     set_state(s, TERN_REG_REGISTERING);
     rc = send_req(c, s, TERN_OPK_REGISTER);
     if (rc < 0)
@@ -322,8 +326,11 @@ static void do_update(tern_client *c, tern_client_server *s)
         }
         s->peer_ok_ = true;
     }
+    s->wake_upd_ = false;
     if (s->sleeping_) {
         s->sleeping_ = false;
+        /* queue mode: notifications wait for this Update's 2.04 (Core §6.5) */
+        s->wake_upd_ = true;
         cl_event(c, TERN_CLIENT_WAKE, s->ssid);
     }
     set_state(s, TERN_REG_UPDATING);
@@ -361,6 +368,7 @@ static void collect_location(tern_client_server *s, const tern_coap_msg *m)
 
 static void after_dereg(tern_client *c, tern_client_server *s)
 {
+    cl_obs_stop(c, s);
     s->loc_[0] = '\0';
     s->stop_ = false;
     if (s->disable_) {
@@ -397,6 +405,7 @@ static void on_response(void *ctx, tern_coap_ep *ep, const tern_coap_result *res
             s->reg_at_ = c->now_;
             s->due_ = update_due(c, s);
             s->upd_payload_ = s->upd_params_ = s->upd_trigger_ = false;
+            cl_obs_start(c, s);
             tern_logf(&c->cfg.log, TERN_LOG_INFO, CL_MOD, "ssid %u: registered at %s (LwM2M %s)", s->ssid,
                       s->loc_, k_ver[s->ver_]);
             cl_event(c, TERN_CLIENT_REGISTERED, s->ssid);
@@ -412,6 +421,7 @@ static void on_response(void *ctx, tern_coap_ep *ep, const tern_coap_result *res
         }
         return;
     case TERN_REG_UPDATING:
+        s->wake_upd_ = false;
         if (code == TERN_COAP_CHANGED) {
             set_state(s, TERN_REG_REGISTERED);
             s->reg_at_ = c->now_;
@@ -423,6 +433,7 @@ static void on_response(void *ctx, tern_coap_ep *ep, const tern_coap_result *res
             tern_logf(&c->cfg.log, TERN_LOG_WARN, CL_MOD, "ssid %u: Update failed, registering again", s->ssid);
             s->loc_[0] = '\0';
             s->ver_ = 0;
+            cl_obs_stop(c, s);
             set_state(s, TERN_REG_WAIT);
             s->due_ = c->now_;
         }
