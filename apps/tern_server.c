@@ -14,6 +14,12 @@
 
 #include "rest/app.h"
 #include "rest/values.h"
+#ifdef TERN_HAVE_SQLITE
+#include "tern/store_sqlite.h"
+#define STORE_DEFAULT "sqlite"
+#else
+#define STORE_DEFAULT "memory"
+#endif
 
 static void usage(FILE *f)
 {
@@ -30,11 +36,14 @@ static void usage(FILE *f)
             "  --bootstrap ADDR:PORT   Bootstrap-Server CoAP address (default [::]:5783)\n"
             "  --no-bootstrap          do not run the Bootstrap-Server\n"
             "  --http ADDR:PORT        REST API address (default 127.0.0.1:8080)\n"
-            "  --state-dir DIR         state directory (default ./tern-state): the API token\n"
-            "                          and, with --store sqlite, the database\n"
-            "  --store sqlite|memory   where registrations, observations and bootstrap\n"
-            "                          configurations are kept (default: sqlite when built\n"
-            "                          in, else memory; memory forgets them on exit)\n"
+            "  --state-dir DIR         state directory (default ./tern-state, created 0700):\n"
+            "                          the API token and, with --store sqlite, tern.db\n"
+            "  --store sqlite|memory   where registrations, observations, bootstrap\n"
+            "                          configurations and bootstrap session records are\n"
+            "                          kept (default: " STORE_DEFAULT "). sqlite: DIR/tern.db, written\n"
+            "                          before each answer, so a restart (even after kill -9)\n"
+            "                          finds every client and configuration again; memory:\n"
+            "                          forgotten on exit (tests)\n"
             "  --token T               API bearer token (default: generated at first start,\n"
             "                          stored 0600 in the state dir, printed once)\n"
             "  --require-token         ask for the token even on a loopback address (it is\n"
@@ -285,13 +294,18 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (store_kind && strcmp(store_kind, "memory") != 0) {
-        if (!strcmp(store_kind, "sqlite"))
-            fprintf(stderr, "tern-server: this build has no SQLite store yet; use --store memory\n");
-        else
-            fprintf(stderr, "tern-server: --store takes sqlite or memory\n");
+    if (!store_kind)
+        store_kind = STORE_DEFAULT;
+    if (strcmp(store_kind, "memory") != 0 && strcmp(store_kind, "sqlite") != 0) {
+        fprintf(stderr, "tern-server: --store takes sqlite or memory\n");
         return 2;
     }
+#ifndef TERN_HAVE_SQLITE
+    if (!strcmp(store_kind, "sqlite")) {
+        fprintf(stderr, "tern-server: this build has no SQLite store (libsqlite3 was not found); use --store memory\n");
+        return 2;
+    }
+#endif
     char coap_host[128], bs_host[128], http_host[128];
     uint16_t coap_port, bs_port, http_port;
     if (parse_hostport(coap, coap_host, sizeof coap_host, &coap_port) < 0 ||
@@ -314,6 +328,9 @@ int main(int argc, char **argv)
     int rc = 1;
     tern_alloc al = {a_alloc, a_free, NULL};
     tern_store_mem mem_store;
+#ifdef TERN_HAVE_SQLITE
+    tern_store_sqlite *sql = NULL;
+#endif
     bool mem_store_on = false, srv_on = false, bs_engine_on = false;
     sig_ctx sig = {.fd = -1};
 
@@ -333,11 +350,37 @@ int main(int argc, char **argv)
 
     if (a->need_token && load_token(a, state_dir, token) < 0)
         goto out;
-    if (tern_store_mem_init(&mem_store, &al) < 0)
-        goto out;
-    mem_store_on = true;
-    a->store = tern_store_mem_as_store(&mem_store);
-    fprintf(stderr, "tern-server: store: memory (nothing survives a restart)\n");
+#ifdef TERN_HAVE_SQLITE
+    if (!strcmp(store_kind, "sqlite")) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/tern.db", state_dir) >= (int)sizeof path) {
+            fprintf(stderr, "tern-server: --state-dir is too long\n");
+            goto out;
+        }
+        sql = calloc(1, sizeof *sql);
+        if (!sql)
+            goto out;
+        tern_store_sqlite_cfg qc = {.path = path, .log = {log_fn, NULL, TERN_LOG_WARN}, .alloc = al};
+        if (tern_store_sqlite_open(sql, &qc) < 0) {
+            fprintf(stderr, "tern-server: cannot open the store %s: %s\n", path, sql->errmsg);
+            goto out;
+        }
+        a->sql = sql;
+        a->store = tern_store_sqlite_as_store(sql);
+        uint64_t nreg = 0, ncfg = 0;
+        (void)tern_store_sqlite_count(sql, TERN_REC_REGISTRATION, &nreg);
+        (void)tern_store_sqlite_count(sql, TERN_REC_BOOTSTRAP_CFG, &ncfg);
+        fprintf(stderr, "tern-server: store: sqlite %s (%llu registrations, %llu bootstrap configurations)\n",
+                path, (unsigned long long)nreg, (unsigned long long)ncfg);
+    }
+#endif
+    if (!a->store.ops) {
+        if (tern_store_mem_init(&mem_store, &al) < 0)
+            goto out;
+        mem_store_on = true;
+        a->store = tern_store_mem_as_store(&mem_store);
+        fprintf(stderr, "tern-server: store: memory (nothing survives a restart)\n");
+    }
 
     tern_timer_init(&a->srv_timer, on_srv_timer, a);
     tern_timer_init(&a->bs_timer, on_bs_timer, a);
@@ -423,6 +466,12 @@ out:
     rest_bs_free_all(a);
     if (mem_store_on)
         tern_store_mem_deinit(&mem_store);
+#ifdef TERN_HAVE_SQLITE
+    if (sql) {
+        tern_store_sqlite_close(sql);
+        free(sql);
+    }
+#endif
     if (sig.fd >= 0) {
         tern_io_stop(&sig.io);
         close(sig.fd);

@@ -100,6 +100,12 @@ struct rest_app {
     unsigned bs_rec_next;
     /* store */
     tern_store store;
+    /* The SQLite store when tern-server runs on it (NULL: memory store).
+     * Bootstrap configurations then go through its bootstrap interface
+     * (tern_store_sqlite_bs_put/_del/_iface) and session records are
+     * appended to it and read back for GET /api/bootstrap/sessions. */
+    struct tern_store_sqlite *sql;
+    int64_t bs_seq_base; /* sessions: records with seq <= this are older than the last REST_BS_RECORDS */
     /* HTTP */
     struct MHD_Daemon *mhd;
     tern_io mhd_io;

@@ -1,14 +1,26 @@
 /* tern-server — bootstrap configurations from the REST API (PUT
  * /api/bootstrap/{ep}) turned into tern_bs_config for the Bootstrap-Server
- * engine, persisted in the store (TERN_REC_BOOTSTRAP_CFG, version byte 1 +
- * the JSON), and the records of finished sessions. PSK keys are write-only:
- * GET answers re-serialise the JSON without them. */
+ * engine, persisted in the store, and the records of finished sessions.
+ * PSK keys are write-only: GET answers re-serialise the JSON without them.
+ *
+ * With the SQLite store (a->sql) a configuration is stored with
+ * tern_store_sqlite_bs_put (its binary tern_bs_config record), the engine
+ * looks configurations up through tern_store_sqlite_bs_iface, and at start
+ * the REST view (JSON) is rebuilt from the stored records; session records
+ * are appended to the store and GET /api/bootstrap/sessions reads them
+ * back, so both survive a restart. With the memory store a configuration
+ * is a TERN_REC_BOOTSTRAP_CFG record of version byte 1 + the JSON, and the
+ * last REST_BS_RECORDS sessions are kept in memory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rest/app.h"
 #include "rest/values.h"
+#ifdef TERN_HAVE_SQLITE
+#include "tern/store_sqlite.h"
+#endif
 
 #define BS_MAX_SERVERS 8
 #define BS_MAX_WRITES 32
@@ -200,6 +212,18 @@ static const char *install(rest_app *a, const char *ep, const char *json, size_t
         cfg_free(c);
         return err;
     }
+#ifdef TERN_HAVE_SQLITE
+    if (persist && a->sql) {
+        int rc = tern_store_sqlite_bs_put(a->sql, &c->cfg);
+        if (rc < 0) {
+            fprintf(stderr, "tern-server: cannot store the bootstrap configuration of %s: %s\n", ep,
+                    a->sql->errmsg);
+            cfg_free(c);
+            return "cannot store the configuration";
+        }
+        persist = false;
+    }
+#endif
     if (persist && a->store.ops) {
         uint8_t *blob = malloc(len + 1);
         if (!blob) {
@@ -238,8 +262,159 @@ static int load_one(void *ctx, const uint8_t *key, size_t key_len, const uint8_t
     return 0;
 }
 
+#ifdef TERN_HAVE_SQLITE
+/* The REST JSON of a configuration read back from the SQLite store: the
+ * accounts and Writes that build() makes, keys included (they stay in
+ * memory only; GET leaves them out). */
+static void account_json(jw *w, const tern_bs_security *sec)
+{
+    jw_kstr(w, "uri", sec->uri ? sec->uri : "");
+    if (sec->mode == TERN_BS_SEC_PSK) {
+        jw_kstr(w, "security", "psk");
+        jw_key(w, "psk_identity");
+        jw_strn(w, (const char *)sec->identity.ptr, sec->identity.len);
+        char *h = rest_hex(sec->secret_key.ptr, sec->secret_key.len);
+        jw_kstr(w, "psk_key", h ? h : "");
+        free(h);
+    } else {
+        jw_kstr(w, "security", "nosec");
+    }
+}
+
+static char *sql_cfg_json(const tern_bs_config *c, size_t *len)
+{
+    jw w;
+    jw_init(&w);
+    jw_obj(&w);
+    for (size_t i = 0; i < c->n_steps; i++) {
+        const tern_bs_item *it = &c->steps[i];
+        if (it->kind == TERN_BS_ITEM_SECURITY && it->u.security->bootstrap_server) {
+            jw_key(&w, "bootstrap_server");
+            jw_obj(&w);
+            account_json(&w, it->u.security);
+            jw_obj_end(&w);
+        }
+    }
+    jw_key(&w, "servers");
+    jw_arr(&w);
+    for (size_t i = 0; i < c->n_steps; i++) {
+        const tern_bs_item *it = &c->steps[i];
+        if (it->kind != TERN_BS_ITEM_SECURITY || it->u.security->bootstrap_server)
+            continue;
+        const tern_bs_security *sec = it->u.security;
+        jw_obj(&w);
+        account_json(&w, sec);
+        jw_ki64(&w, "ssid", sec->ssid);
+        for (size_t k = 0; k < c->n_steps; k++) {
+            const tern_bs_item *sv = &c->steps[k];
+            if (sv->kind == TERN_BS_ITEM_SERVER && sv->u.server->ssid == sec->ssid) {
+                jw_ki64(&w, "lifetime", sv->u.server->lifetime);
+                jw_kstr(&w, "binding", sv->u.server->binding ? sv->u.server->binding : "U");
+                break;
+            }
+        }
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    bool any = false;
+    for (size_t i = 0; i < c->n_steps; i++) {
+        const tern_bs_item *it = &c->steps[i];
+        if (it->kind != TERN_BS_ITEM_WRITE)
+            continue;
+        if (!any) {
+            jw_key(&w, "writes");
+            jw_arr(&w);
+            any = true;
+        }
+        for (size_t k = 0; k < it->u.write.n; k++) {
+            const tern_entry *e = &it->u.write.entries[k];
+            char b[64];
+            tern_path_format(&e->path, b, sizeof b);
+            jw_obj(&w);
+            jw_kstr(&w, "path", b);
+            const char *tn = rest_type_name(e->value.type);
+            if (tn)
+                jw_kstr(&w, "type", tn);
+            jw_key(&w, "value");
+            rest_write_value(&w, &e->value);
+            jw_obj_end(&w);
+        }
+    }
+    if (any)
+        jw_arr_end(&w);
+    jw_obj_end(&w);
+    return jw_take(&w, len);
+}
+
+typedef struct key_list {
+    char **ep;
+    size_t n, cap;
+} key_list;
+
+static int collect_key(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *blob, size_t blob_len)
+{
+    (void)blob;
+    (void)blob_len;
+    key_list *l = ctx;
+    if (key_len > TERN_SERVER_EP_MAX)
+        return 0;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 16;
+        char **p = realloc(l->ep, nc * sizeof *p);
+        if (!p)
+            return TERN_ENOMEM;
+        l->ep = p;
+        l->cap = nc;
+    }
+    char *e = malloc(key_len + 1);
+    if (!e)
+        return TERN_ENOMEM;
+    memcpy(e, key, key_len);
+    e[key_len] = 0;
+    l->ep[l->n++] = e;
+    return 0;
+}
+
+static void sql_load(rest_app *a)
+{
+    key_list l = {0};
+    tern_store st = tern_store_sqlite_as_store(a->sql);
+    if (st.ops->iterate(st.ctx, TERN_REC_BOOTSTRAP_CFG, collect_key, &l) < 0)
+        fprintf(stderr, "tern-server: cannot list the stored bootstrap configurations: %s\n", a->sql->errmsg);
+    tern_bs_store bs = tern_store_sqlite_bs_iface(a->sql);
+    for (size_t i = 0; i < l.n; i++) {
+        const tern_bs_config *c = NULL;
+        if (bs.lookup(bs.ctx, l.ep[i], strlen(l.ep[i]), NULL, &c) < 0 || !c) {
+            fprintf(stderr, "tern-server: stored bootstrap configuration of %s ignored: %s\n", l.ep[i],
+                    a->sql->errmsg);
+        } else {
+            size_t n = 0;
+            char *json = sql_cfg_json(c, &n);
+            const char *e = json ? install(a, l.ep[i], json, n, false) : "out of memory";
+            if (e)
+                fprintf(stderr, "tern-server: stored bootstrap configuration of %s ignored: %s\n", l.ep[i], e);
+            if (json) {
+                volatile char *v = json; /* holds the keys */
+                for (size_t k = 0; k < n; k++)
+                    v[k] = 0;
+            }
+            free(json);
+            bs.release(bs.ctx, c);
+        }
+        free(l.ep[i]);
+    }
+    free(l.ep);
+}
+#endif
+
 void rest_bs_load(rest_app *a)
 {
+#ifdef TERN_HAVE_SQLITE
+    if (a->sql) {
+        sql_load(a);
+        return;
+    }
+#endif
     if (a->store.ops)
         a->store.ops->iterate(a->store.ctx, TERN_REC_BOOTSTRAP_CFG, load_one, a);
 }
@@ -276,22 +451,45 @@ static void st_release(void *ctx, const tern_bs_config *cfg)
 
 tern_bs_store rest_bs_store(rest_app *a)
 {
+#ifdef TERN_HAVE_SQLITE
+    if (a->sql)
+        return tern_store_sqlite_bs_iface(a->sql);
+#endif
     return (tern_bs_store){st_lookup, st_release, a};
 }
 
 /* ---- session records ------------------------------------------------------------ */
 
-static void record_json(jw *w, const tern_bs_record *rec)
+static void wall_iso(char *out, size_t cap, int64_t wall)
+{
+    time_t s = (time_t)(wall / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* wall_end: the real time the session ended (ms since the epoch; a stored
+ * record's start/end are another process's monotonic clock), 0: now. */
+static void record_json(jw *w, const tern_bs_record *rec, int64_t seq, int64_t wall_end)
 {
     char b[64];
     jw_obj(w);
+    if (seq > 0)
+        jw_ki64(w, "seq", seq);
     jw_kstr(w, "endpoint", rec->endpoint);
     jw_kstr(w, "kind", rec->kind == TERN_BS_PACK ? "pack" : rec->kind == TERN_BS_SERVER_INITIATED ? "server-initiated"
                                                                                                  : "client-initiated");
-    rest_iso_time(b, sizeof b, rec->start);
-    jw_kstr(w, "start", b);
-    rest_iso_time(b, sizeof b, rec->end);
-    jw_kstr(w, "end", b);
+    if (wall_end > 0) {
+        wall_iso(b, sizeof b, wall_end - (rec->end > rec->start ? rec->end - rec->start : 0));
+        jw_kstr(w, "start", b);
+        wall_iso(b, sizeof b, wall_end);
+        jw_kstr(w, "end", b);
+    } else {
+        rest_iso_time(b, sizeof b, rec->start);
+        jw_kstr(w, "start", b);
+        rest_iso_time(b, sizeof b, rec->end);
+        jw_kstr(w, "end", b);
+    }
     jw_kbool(w, "success", rec->success);
     jw_kstr(w, "reason", rec->reason ? rec->reason : (rec->success ? "" : tern_strerror(rec->err)));
     jw_key(w, "steps");
@@ -317,18 +515,27 @@ static void record_json(jw *w, const tern_bs_record *rec)
 void rest_bs_on_record(void *ctx, const tern_bs_record *rec)
 {
     rest_app *a = ctx;
+#ifdef TERN_HAVE_SQLITE
+    if (a->sql && tern_store_sqlite_bs_append(a->sql, rec) < 0)
+        fprintf(stderr, "tern-server: cannot store the bootstrap session of %s: %s\n", rec->endpoint,
+                a->sql->errmsg);
+#endif
     jw w;
     jw_init(&w);
-    record_json(&w, rec);
+    record_json(&w, rec, 0, 0);
     size_t n = 0;
     char *s = jw_take(&w, &n);
     if (!s)
         return;
-    rest_bs_rec *r = &a->bs_recs[a->bs_rec_next++ % REST_BS_RECORDS];
-    free(r->json);
-    r->json = s;
-    r->used = true;
     rest_event_push(a, "bootstrap", s, n);
+    if (a->sql) {
+        free(s);
+    } else {
+        rest_bs_rec *r = &a->bs_recs[a->bs_rec_next++ % REST_BS_RECORDS];
+        free(r->json);
+        r->json = s;
+        r->used = true;
+    }
     fprintf(stderr, "tern-server: bootstrap of %s %s%s%s\n", rec->endpoint, rec->success ? "succeeded" : "failed",
             rec->success ? "" : ": ", rec->success ? "" : (rec->reason ? rec->reason : tern_strerror(rec->err)));
 }
@@ -389,6 +596,68 @@ static void finish(rest_req *r, unsigned st, jw *w)
         rest_finish_error(r, 500, "out of memory");
 }
 
+#ifdef TERN_HAVE_SQLITE
+/* GET /api/bootstrap/sessions on the SQLite store: the last REST_BS_RECORDS
+ * records, oldest first. The walk starts after a->bs_seq_base (moved up as
+ * records accumulate), so a long history is read once, not per request. */
+typedef struct sess_walk {
+    char *json[REST_BS_RECORDS];
+    unsigned next, count;
+    int64_t max_seq;
+} sess_walk;
+
+static int sess_visit(void *ctx, int64_t seq, int64_t wall_ms, const tern_bs_record *rec)
+{
+    sess_walk *sw = ctx;
+    jw w;
+    jw_init(&w);
+    record_json(&w, rec, seq, wall_ms);
+    size_t n = 0;
+    char *s = jw_take(&w, &n);
+    if (!s)
+        return TERN_ENOMEM;
+    unsigned i = sw->next++ % REST_BS_RECORDS;
+    free(sw->json[i]);
+    sw->json[i] = s;
+    if (sw->count < REST_BS_RECORDS)
+        sw->count++;
+    sw->max_seq = seq;
+    return 0;
+}
+
+static void sql_sessions(rest_req *r)
+{
+    rest_app *a = r->app;
+    sess_walk sw;
+    memset(&sw, 0, sizeof sw);
+    int rc = tern_store_sqlite_bs_records(a->sql, a->bs_seq_base, 0, sess_visit, &sw);
+    jw w;
+    jw_init(&w);
+    if (rc == 0) {
+        jw_obj(&w);
+        jw_key(&w, "sessions");
+        jw_arr(&w);
+        for (unsigned k = 0; k < sw.count; k++) {
+            const char *s = sw.json[(sw.next - sw.count + k) % REST_BS_RECORDS];
+            jw_raw(&w, s, strlen(s));
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+        if (sw.max_seq - REST_BS_RECORDS > a->bs_seq_base)
+            a->bs_seq_base = sw.max_seq - REST_BS_RECORDS;
+    }
+    for (unsigned k = 0; k < REST_BS_RECORDS; k++)
+        free(sw.json[k]);
+    if (rc != 0) {
+        jw_free(&w);
+        fprintf(stderr, "tern-server: cannot read the bootstrap sessions: %s\n", a->sql->errmsg);
+        rest_finish_error(r, 500, "cannot read the bootstrap sessions from the store");
+        return;
+    }
+    finish(r, 200, &w);
+}
+#endif
+
 void rest_bs_route(rest_req *r, const char *rest)
 {
     rest_app *a = r->app;
@@ -416,6 +685,12 @@ void rest_bs_route(rest_req *r, const char *rest)
             rest_finish_error(r, 405, "method not allowed");
             return;
         }
+#ifdef TERN_HAVE_SQLITE
+        if (a->sql) {
+            sql_sessions(r);
+            return;
+        }
+#endif
         jw_obj(&w);
         jw_key(&w, "sessions");
         jw_arr(&w);
@@ -468,6 +743,15 @@ void rest_bs_route(rest_req *r, const char *rest)
             rest_finish_error(r, 404, "no bootstrap configuration for this endpoint");
             return;
         }
+#ifdef TERN_HAVE_SQLITE
+        if (a->sql) {
+            int drc = tern_store_sqlite_bs_del(a->sql, ep);
+            if (drc < 0 && drc != TERN_ENOTFOUND) {
+                rest_finish_error(r, 500, "cannot delete the configuration from the store");
+                return;
+            }
+        } else
+#endif
         if (a->store.ops)
             a->store.ops->del(a->store.ctx, TERN_REC_BOOTSTRAP_CFG, (const uint8_t *)ep, strlen(ep));
         unlink_cfg(a, c);
