@@ -78,6 +78,15 @@ typedef struct app {
     size_t coap_mem_len;
     tern_client_sec sec[3], sec_factory[3];
     tern_client_server srv[2], srv_factory[2];
+    /* Information Reporting (observe.h), one per server slot, and the
+     * Write-Attributes storage of the data model */
+    tern_client_obs obs[2];
+    tern_obs_rec obs_recs[2][16];
+    tern_obs_target obs_targets[2][32];
+    tern_obs_qent obs_q[2][16];
+    uint8_t obs_qmem[2][16 * 256];
+    uint8_t obs_work[2][2048];
+    tern_dm_attr_slot attr_slots[64];
     tern_posix_storage storage;
     bool have_storage;
     bool stopping;
@@ -766,6 +775,13 @@ static void on_sample(tern_loop *loop, tern_timer *t)
 {
     app *a = t->data;
     temp_sample(a);
+    /* the Sensor Value changed, and Min/Max may have: observers of the
+     * resource or the instance are evaluated at the next step */
+    if (a->client_up) {
+        tern_path p = tern_path_make(2, 3303, 0, 0, 0);
+        tern_client_changed(&a->c, &p, tern_posix_now_ms());
+        resched(a);
+    }
     tern_timer_start(loop, t, 1000);
 }
 
@@ -1183,6 +1199,8 @@ int main(int argc, char **argv)
         .check_access = on_request,
         .access_ctx = a,
         .log = a->log,
+        .attr_slots = a->attr_slots,
+        .attr_slot_count = TERN_ARRAY_LEN(a->attr_slots),
     };
     tern_dm_init(&a->dm, &dmc);
     rc = setup_objects(a);
@@ -1200,6 +1218,20 @@ int main(int argc, char **argv)
     cc->sec_cap = 3;
     cc->srv = a->srv;
     cc->srv_cap = 2;
+    for (size_t i = 0; i < 2; i++) {
+        tern_client_obs *ob = &a->obs[i];
+        ob->recs = a->obs_recs[i];
+        ob->rec_count = TERN_ARRAY_LEN(a->obs_recs[i]);
+        ob->targets = a->obs_targets[i];
+        ob->target_count = TERN_ARRAY_LEN(a->obs_targets[i]);
+        ob->queue = a->obs_q[i];
+        ob->queue_count = TERN_ARRAY_LEN(a->obs_q[i]);
+        ob->queue_mem = a->obs_qmem[i];
+        ob->queue_slot_size = sizeof a->obs_qmem[i] / TERN_ARRAY_LEN(a->obs_q[i]);
+        ob->work = a->obs_work[i];
+        ob->work_len = sizeof a->obs_work[i];
+    }
+    cc->obs = a->obs;
     a->coap_mem_len = (tern_coap_ep_mem_size(&cc->coap) + 7u) & ~(size_t)7u;
     a->coap_mem = aligned_alloc(8, a->coap_mem_len);
     cc->coap_mem = a->coap_mem;
