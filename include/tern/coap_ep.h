@@ -110,7 +110,9 @@ typedef struct tern_coap_result {
      * (tern_coap_cancel), TERN_EBADOPT (response rejected for an unknown
      * critical option, RFC 7252 §5.4.1), TERN_ESTATE (Block2 ETag changed
      * mid-transfer, RFC 7959 §2.4), TERN_ETOOBIG (Block2 body larger than
-     * opts->resp_buf), TERN_EMALFORMED (bad Block option in the response),
+     * opts->resp_buf, or a request body answered 4.13 Request Entity Too
+     * Large that cannot be retried: Size1 below the body length, or no
+     * smaller block size left, RFC 7959 §2.9.3), TERN_EMALFORMED (bad Block option in the response),
      * TERN_EIO (send callback failed), TERN_EFULL. */
     int err;
     const tern_coap_msg *msg; /* NULL when err < 0 */
@@ -158,7 +160,10 @@ typedef struct tern_coap_req_opts {
      * callback context must stay valid until the final callback. When the
      * body is longer than one block (block_size), it is sent block-wise with a
      * fresh Request-Tag (RFC 9175 §3); otherwise as the payload of req (req's
-     * own payload is ignored when a body is given). */
+     * own payload is ignored when a body is given). A 4.13 answer (RFC 7959
+     * §2.9.3) restarts the body block-wise with the block size of its
+     * Block1 option, or the next smaller one, unless its Size1 is below
+     * body_len (then the request fails with TERN_ETOOBIG). */
     const uint8_t *body;
     tern_coap_body_read body_read;
     void *body_ctx;
@@ -182,7 +187,21 @@ typedef struct tern_coap_req_opts {
     size_t resp_cap;
 
     /* Observe (RFC 7641 §3.1): add Observe = 0 and keep the handle alive for
-     * notifications until cancelled or the server ends the observation. */
+     * notifications until cancelled or the server ends the observation.
+     * A notification that carries the first block of a larger body (Block2
+     * M=1, RFC 7959 §2.6) is completed with GETs carrying Block2 (num >= 1)
+     * and no Observe, on an exchange of their own (fresh token, ETag checked
+     * on every block): with resp_buf the whole body arrives as ONE event
+     * (data = resp_buf, offset 0, more false); without, block by block
+     * (offset/more, starting at offset 0), every event marked as the
+     * notification with its observe_seq. A newer notification abandons the
+     * unfinished one without an event (§2.6: the newer wins; in chunk mode
+     * a chunk at offset 0 starts the new body). If the rest cannot be
+     * fetched, the observation gets one event that is not final, with
+     * err < 0 (TERN_ESTATE: ETag changed or a non-2.xx answer;
+     * TERN_ETIMEOUT, TERN_ETOOBIG, TERN_EMALFORMED, TERN_EFULL: no free
+     * exchange) and notification = true; the observation goes on. The fetch
+     * takes an exchange (cfg.max_exchanges) and counts against NSTART. */
     bool observe;
 } tern_coap_req_opts;
 
@@ -367,7 +386,8 @@ typedef struct tern_coap_ep_cfg {
     uint8_t token_len;      /* (8) length of generated tokens, 4..8 */
     uint8_t block_szx;      /* (6: 1024 bytes) preferred and largest block
                                size; clamped so a block fits max_msg_size */
-    uint32_t max_body;      /* server Block1 body limit (0: no limit), 4.13 above */
+    uint32_t max_body;      /* server body limit (0: no limit): a larger Block1 body
+                               or plain payload is answered 4.13 with Size1 */
     /* Echo (RFC 9175 §2): challenge every request without a fresh Echo. */
     bool require_echo;
     uint32_t echo_window_ms; /* (10000) how long an Echo value stays fresh */

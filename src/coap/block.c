@@ -115,6 +115,8 @@ int ep_x_rebuild(tern_coap_ep *ep, ep_xchg *x, const ep_rebuild *r)
         if ((rc = tern_coap_block_add(&m, TERN_COAP_OPT_BLOCK1, r->b1, s_b1)) < 0)
             return rc;
     }
+    if (r->drop_b2)
+        (void)tern_coap_opt_remove(&m, TERN_COAP_OPT_BLOCK2);
     if (r->set_b2) {
         (void)tern_coap_opt_remove(&m, TERN_COAP_OPT_BLOCK2);
         if ((rc = tern_coap_block_add(&m, TERN_COAP_OPT_BLOCK2, r->b2, s_b2)) < 0)
@@ -247,6 +249,12 @@ void ep_client_response(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m)
                 }
             }
         }
+        if (m->code == TERN_COAP_REQUEST_TOO_LARGE) {
+            /* The body does not fit (Size1 below it) or no smaller block
+             * size is left to try: the transfer failed. */
+            ep_req_finish(ep, x, TERN_ETOOBIG, NULL, NULL, 0, 0);
+            return;
+        }
         x->b1_active = false;
     }
     /* Block2 (RFC 7959 §2.4). */
@@ -296,7 +304,8 @@ void ep_client_response(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m)
     }
     if (b2.more) {
         if (!x->opts.resp_buf)
-            ep_req_event(ep, x, m, m->payload, m->payload_len, (uint32_t)off, true, false);
+            ep_req_event(ep, x, m, m->payload, m->payload_len, (uint32_t)off, true,
+                         x->observed && !x->dereg); /* a block of the registration response */
         uint32_t next = (uint32_t)off + bs;
         x->b2_next = next;
         x->b2_szx = b2.szx;
@@ -488,6 +497,10 @@ void ep_server_request(tern_coap_ep *ep, const tern_coap_peer *peer, const tern_
     }
     bool has_b1 = rc == TERN_OK;
     uint32_t b1_slot = EP_NONE;
+    if (!has_b1 && ep->cfg.max_body && m->payload_len > ep->cfg.max_body) {
+        simple_resp(ep, peer, m, dd, TERN_COAP_REQUEST_TOO_LARGE, TERN_COAP_OPT_SIZE1, ep->cfg.max_body); /* §2.9.3 */
+        return;
+    }
     if (has_b1) {
         uint32_t bs = tern_coap_block_size(b1.szx);
         uint64_t off = (uint64_t)b1.num * bs;

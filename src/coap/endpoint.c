@@ -550,6 +550,7 @@ static void fill_result(tern_coap_result *r, tern_coap_handle h, const tern_coap
 void ep_req_finish(tern_coap_ep *ep, ep_xchg *x, int err, const tern_coap_msg *m, const uint8_t *data,
                    size_t data_len, uint32_t offset)
 {
+    ep_obs_fetch_abort(ep, x);
     tern_coap_peer peer = x->peer;
     tern_coap_result_cb cb = x->cb;
     void *ctx = x->cb_ctx;
@@ -571,7 +572,20 @@ void ep_req_event(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m, const ui
     tern_coap_result r;
     fill_result(&r, ep_handle(x_slot(ep, x), x->gen), &x->peer, 0, m, data, dlen, offset);
     r.more = more;
-    r.notification = r.notification && notification;
+    r.notification = notification;
+    r.observe_seq = notification ? x->obs_seq : 0;
+    if (x->cb)
+        x->cb(x->cb_ctx, ep, &r);
+}
+
+void ep_req_emit(tern_coap_ep *ep, ep_xchg *x, int err, const tern_coap_msg *m, const uint8_t *data, size_t dlen,
+                 uint32_t offset, bool more, uint32_t seq)
+{
+    tern_coap_result r;
+    fill_result(&r, ep_handle(x_slot(ep, x), x->gen), &x->peer, err, m, data, dlen, offset);
+    r.more = more;
+    r.notification = true;
+    r.observe_seq = seq;
     if (x->cb)
         x->cb(x->cb_ctx, ep, &r);
 }
@@ -664,11 +678,20 @@ int tern_coap_observe_cancel(tern_coap_ep *ep, tern_coap_handle handle)
         return TERN_ENOTFOUND;
     if (x->state != S_OBSERVING)
         return TERN_ESTATE;
-    /* RFC 7641 §3.6: GET with Observe = 1 and the same token. */
-    ep_rebuild r = {.set_observe = true, .observe = 1, .drop_b1 = true, .set_code = true, .code = TERN_COAP_GET};
+    /* RFC 7641 §3.6: GET with Observe = 1 and the same token. A Block2
+     * option left from a block-wise registration response goes. */
+    ep_rebuild r = {.set_observe = true,
+                    .observe = 1,
+                    .drop_b1 = true,
+                    .drop_b2 = true,
+                    .set_code = true,
+                    .code = TERN_COAP_GET};
     int rc = ep_x_rebuild(ep, x, &r);
     if (rc < 0)
         return rc;
+    ep_obs_fetch_abort(ep, x);
+    x->b2_next = 0;
+    x->reasm_len = 0;
     x->dereg = true;
     x->con = true;
     uint32_t ps = peer_get(ep, &x->peer);

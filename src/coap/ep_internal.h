@@ -52,6 +52,10 @@ typedef struct ep_xchg {
     size_t reasm_len;
     uint32_t obs_seq;
     tern_time_ms obs_time;
+    /* observation: the exchange fetching the rest of a block-wise
+     * notification (RFC 7959 §2.6), 0 when none; its sequence number */
+    tern_coap_handle fetch;
+    uint32_t fetch_seq;
     /* server deferred response */
     uint32_t b2_size;
     uint8_t req_type;
@@ -149,9 +153,13 @@ tern_coap_link ep_link_for(const tern_coap_ep *ep, const tern_coap_peer *peer);
  * the callback with final = true. */
 void ep_req_finish(tern_coap_ep *ep, ep_xchg *x, int err, const tern_coap_msg *m, const uint8_t *data,
                    size_t data_len, uint32_t offset);
-/* Non-final event. */
+/* Non-final event. notification: mark it as a notification with sequence
+ * number x->obs_seq. */
 void ep_req_event(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m, const uint8_t *data, size_t dlen,
                   uint32_t offset, bool more, bool notification);
+/* Non-final event of an observation with an explicit error and sequence number. */
+void ep_req_emit(tern_coap_ep *ep, ep_xchg *x, int err, const tern_coap_msg *m, const uint8_t *data, size_t dlen,
+                 uint32_t offset, bool more, uint32_t seq);
 /* Moves an X_REQ from S_SENT/S_WAIT to observing (stops timers, frees NSTART). */
 void ep_req_observing(tern_coap_ep *ep, ep_xchg *x);
 tern_coap_handle ep_handle(uint32_t slot, uint32_t gen);
@@ -170,6 +178,7 @@ typedef struct ep_rebuild {
     bool set_observe;
     uint32_t observe;
     bool drop_observe;
+    bool drop_b2;
     bool set_payload;
     const uint8_t *payload;
     size_t payload_len;
@@ -206,6 +215,9 @@ void ep_obs_end(tern_coap_ep *ep, uint32_t slot, tern_coap_obs_end why);
 bool ep_obs_rst(tern_coap_ep *ep, const tern_coap_peer *peer, uint16_t mid);
 /* Client side: a notification for an observing X_REQ. */
 void ep_client_notification(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m);
+/* Client side: abandons the fetch of a block-wise notification, if any
+ * (silently: its callback is not called). */
+void ep_obs_fetch_abort(tern_coap_ep *ep, ep_xchg *x);
 
 /* echo.c */
 #define EP_ECHO_LEN 12

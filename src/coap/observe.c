@@ -119,6 +119,103 @@ bool ep_obs_rst(tern_coap_ep *ep, const tern_coap_peer *peer, uint16_t mid)
     return true;
 }
 
+/* ---- client: block-wise notifications (RFC 7959 §2.6) --------------------------------------
+ * A notification with Block2 M=1 carries the first block. The rest comes
+ * with GETs that carry Block2 (num >= 1) and no Observe, on an exchange of
+ * their own (fresh token: the observation stays as it is). That exchange is
+ * an ordinary client request whose callback (fetch_cb) passes its blocks on
+ * to the observation as the same notification; a newer notification
+ * abandons it (§2.6: the newer representation wins). */
+
+void ep_obs_fetch_abort(tern_coap_ep *ep, ep_xchg *x)
+{
+    tern_coap_handle h = x->fetch;
+    if (!h)
+        return;
+    x->fetch = 0; /* first: fetch_cb then ignores the cancellation */
+    (void)tern_coap_cancel(ep, h);
+}
+
+static void fetch_cb(void *ctx, tern_coap_ep *ep, const tern_coap_result *r)
+{
+    ep_xchg *x = ctx; /* the observation (stable slot; checked by handle) */
+    if (x->kind != X_REQ || x->fetch != r->handle)
+        return; /* abandoned */
+    if (r->final)
+        x->fetch = 0;
+    if (r->err == TERN_ECANCELED && r->final)
+        return; /* endpoint going away */
+    int err = r->err;
+    if (err == 0 && TERN_COAP_CLASS(r->msg->code) != 2)
+        err = TERN_ESTATE; /* the representation is gone or refused: not completed */
+    if (err == 0 && r->final && !tern_coap_opt_get(r->msg, TERN_COAP_OPT_BLOCK2))
+        err = TERN_EMALFORMED; /* a follow-up block must come with Block2 */
+    if (err < 0) {
+        ep_obs_fetch_abort(ep, x); /* (errors come with the final event) */
+        ep_req_emit(ep, x, err, NULL, NULL, 0, 0, false, x->fetch_seq);
+        return;
+    }
+    /* Chunk mode: each block (offset/more); reassembly mode: the final
+     * event carries the whole body in opts.resp_buf. */
+    ep_req_emit(ep, x, 0, r->msg, r->data, r->data_len, r->offset, !r->final, x->fetch_seq);
+}
+
+/* Starts fetching blocks 1.. of the notification m (first block of size bs). */
+static int fetch_start(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m, tern_coap_block b2)
+{
+    uint32_t bs = tern_coap_block_size(b2.szx);
+    if (x->opts.resp_buf) {
+        if (bs > x->opts.resp_cap)
+            return TERN_ETOOBIG;
+        memcpy(x->opts.resp_buf, m->payload, bs);
+    }
+    /* The follow-up GET: the registration request without Observe, with
+     * Block2 num 1 (RFC 7959 §2.6), a fresh token. */
+    tern_coap_msg g;
+    uint8_t s_b2[3];
+    int rc = tern_coap_decode_udp(&g, x->msg, x->msg_len, NULL);
+    if (rc < 0)
+        return rc;
+    if (g.code != TERN_COAP_FETCH)
+        g.code = TERN_COAP_GET;
+    g.token_len = 0;
+    (void)tern_coap_opt_remove(&g, TERN_COAP_OPT_OBSERVE);
+    (void)tern_coap_opt_remove(&g, TERN_COAP_OPT_BLOCK1);
+    (void)tern_coap_opt_remove(&g, TERN_COAP_OPT_SIZE1);
+    (void)tern_coap_opt_remove(&g, TERN_COAP_OPT_REQUEST_TAG);
+    (void)tern_coap_opt_remove(&g, TERN_COAP_OPT_BLOCK2);
+    tern_coap_block nb = {1, false, b2.szx};
+    if ((rc = tern_coap_block_add(&g, TERN_COAP_OPT_BLOCK2, nb, s_b2)) < 0)
+        return rc;
+    if (g.code == TERN_COAP_GET) {
+        g.payload = NULL;
+        g.payload_len = 0;
+    }
+    tern_coap_req_opts o;
+    memset(&o, 0, sizeof o);
+    o.non = !x->con;
+    o.link = &x->link;
+    o.timeout_ms = x->opts.timeout_ms;
+    o.resp_buf = x->opts.resp_buf;
+    o.resp_cap = x->opts.resp_cap;
+    tern_coap_handle h;
+    rc = tern_coap_request(ep, &x->peer, &g, &o, fetch_cb, x, &h);
+    if (rc < 0)
+        return rc;
+    ep_xchg *f = ep_x_from_handle(ep, h);
+    f->b2_next = bs;
+    f->b2_szx = b2.szx;
+    f->reasm_len = bs;
+    const tern_coap_opt *et = tern_coap_opt_get(m, TERN_COAP_OPT_ETAG);
+    f->etag_set = et != NULL && et->len <= sizeof f->etag;
+    f->etag_len = f->etag_set ? (uint8_t)et->len : 0;
+    if (f->etag_set)
+        memcpy(f->etag, et->val, et->len); /* §2.4: every block must match */
+    x->fetch = h;
+    x->fetch_seq = x->obs_seq;
+    return TERN_OK;
+}
+
 void ep_client_notification(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m)
 {
     uint32_t v;
@@ -132,9 +229,34 @@ void ep_client_notification(tern_coap_ep *ep, ep_xchg *x, const tern_coap_msg *m
         ep->stats.dropped++; /* §3.4: older than what we have */
         return;
     }
+    tern_coap_block b2;
+    int brc = tern_coap_block_get(m, TERN_COAP_OPT_BLOCK2, &b2);
+    if (brc == TERN_EMALFORMED ||
+        (brc == TERN_OK && (b2.num != 0 || b2.szx > 6 ||
+                            (b2.more && m->payload_len != tern_coap_block_size(b2.szx))))) {
+        ep->stats.dropped++; /* a notification carries the first block (RFC 7959 §2.6) */
+        return;
+    }
+    /* §2.6: a newer notification replaces the one still being fetched. */
+    ep_obs_fetch_abort(ep, x);
     x->obs_seq = v;
     x->obs_time = ep->now;
     x->obs_have = true;
+    if (brc == TERN_OK && b2.more) {
+        int rc = fetch_start(ep, x, m, b2);
+        if (rc < 0)
+            ep_req_emit(ep, x, rc, NULL, NULL, 0, 0, false, v);
+        else if (!x->opts.resp_buf)
+            ep_req_event(ep, x, m, m->payload, m->payload_len, 0, true, true);
+        return;
+    }
+    if (x->opts.resp_buf && m->payload_len <= x->opts.resp_cap) {
+        /* reassembly mode: the body is in resp_buf, as for the registration */
+        if (m->payload_len)
+            memcpy(x->opts.resp_buf, m->payload, m->payload_len);
+        ep_req_event(ep, x, m, x->opts.resp_buf, m->payload_len, 0, false, true);
+        return;
+    }
     ep_req_event(ep, x, m, m->payload, m->payload_len, 0, false, true);
 }
 

@@ -51,6 +51,8 @@ static void node_fini(node *nd)
 
 /* ---- a test server ---- */
 static uint8_t big[3000];
+static uint8_t obsrep[3000];
+static uint8_t obsver;
 typedef struct server {
     int calls;
     int fresh_calls;
@@ -63,7 +65,16 @@ typedef struct server {
     tern_coap_handle obs;
     int obs_end;
     tern_coap_obs_end obs_why;
+    int obsbig_calls, obsbig_observe;
 } server;
+
+/* an observable 3 KB representation; version `obsver` (also its ETag) */
+static void obsrep_set(uint8_t ver)
+{
+    obsver = ver;
+    for (size_t i = 0; i < sizeof obsrep; i++)
+        obsrep[i] = (uint8_t)(i * 5 + ver * 17u);
+}
 
 static int handler(void *ctx, const tern_coap_server_req *req, tern_coap_response *resp)
 {
@@ -101,6 +112,37 @@ static int handler(void *ctx, const tern_coap_server_req *req, tern_coap_respons
         memcpy(s->up + s->up_len, req->msg->payload, req->msg->payload_len);
         s->up_len += req->msg->payload_len;
         resp->msg.code = req->b1_more ? TERN_COAP_CONTINUE : TERN_COAP_CHANGED;
+    } else if (!strcmp(path, "/small")) {
+        /* takes at most 64 bytes per message: 4.13 with Block1 SZX 2 (RFC 7959 §2.9.3) */
+        if (req->msg->payload_len > 64) {
+            resp->msg.code = TERN_COAP_REQUEST_TOO_LARGE;
+            tern_coap_resp_opt_uint(resp, TERN_COAP_OPT_BLOCK1, 2); /* num 0, M 0, SZX 2 */
+            return TERN_OK;
+        }
+        if (req->b1_offset == 0)
+            s->up_len = 0;
+        if (s->n_offsets < 64)
+            s->offsets[s->n_offsets++] = req->b1_offset;
+        memcpy(s->up + s->up_len, req->msg->payload, req->msg->payload_len);
+        s->up_len += req->msg->payload_len;
+        resp->msg.code = req->b1_more ? TERN_COAP_CONTINUE : TERN_COAP_CHANGED;
+    } else if (!strcmp(path, "/obsbig")) {
+        /* the current representation through the window producer */
+        s->obsbig_calls++;
+        if (req->observe != -1)
+            s->obsbig_observe++;
+        size_t n = TERN_MIN((size_t)req->b2_size, sizeof obsrep - req->b2_offset);
+        memcpy(resp->buf, obsrep + req->b2_offset, n);
+        resp->msg.payload = resp->buf;
+        resp->msg.payload_len = n;
+        resp->window = true;
+        resp->more = req->b2_offset + n < sizeof obsrep;
+        resp->total = sizeof obsrep;
+        tern_coap_resp_opt(resp, TERN_COAP_OPT_ETAG, &obsver, 1);
+        if (req->observe == 0) {
+            resp->observe_key = "ob";
+            resp->observe_key_len = 2;
+        }
     } else if (!strcmp(path, "/slow")) {
         CHECK_EQ(tern_coap_defer(req->ep, req, &s->deferred), 0);
         return TERN_INPROGRESS;
@@ -686,12 +728,81 @@ static void test_block1_errors(void)
     tern_coap_decode_udp(&d, r->c.b[0], r->c.len[0], NULL);
     CHECK_EQ(d.code, TERN_COAP_REQUEST_INCOMPLETE); /* 4.08 (RFC 7959 §2.9.2) */
     raw_free(r);
-    /* 4.13 with Size1 when above max_body */
+    /* 4.13 with Size1 when above max_body: the body can never fit */
     tern_coap_ep_cfg cb = {.max_body = 2000};
     fx *f = fx_new(NULL, &cb);
     CHECK_EQ(post(f, "/up", 5000, 0), 0);
     run(f, 100000);
-    CHECK_EQ(f->r.code, TERN_COAP_REQUEST_TOO_LARGE);
+    CHECK_EQ(f->r.finals, 1);
+    CHECK_EQ(f->r.err, TERN_ETOOBIG);
+    CHECK_EQ(f->srv.n_offsets, 0);
+    fx_free(f);
+}
+
+/* RFC 7959 §2.9.3: 4.13 Request Entity Too Large on a client request */
+static void test_block1_too_large(void)
+{
+    static trace t;
+    /* (a) a plain PUT (1000 bytes, one message) and a block-wise one (2000
+     * bytes in 1024-byte blocks), each answered 4.13 with Block1 SZX 2:
+     * the client starts again block-wise with 64-byte blocks */
+    static const size_t lens[2] = {1000, 2000};
+    for (int k = 0; k < 2; k++) {
+        fx *f = fx_new(NULL, NULL);
+        memset(&t, 0, sizeof t);
+        f->net.trace = tracer;
+        f->net.trace_ctx = &t;
+        tern_coap_msg m;
+        tern_coap_msg_init(&m, TERN_COAP_CON, TERN_COAP_PUT, 0);
+        tern_coap_opt_add_uri_path(&m, "/small");
+        tern_coap_req_opts o = {.body = body, .body_len = lens[k]};
+        CHECK_EQ(tern_coap_request(&f->a.ep, &f->pb, &m, &o, on_result, &f->r, NULL), 0);
+        simnet_poke(&f->net, f->a.id);
+        run(f, 100000);
+        CHECK_EQ(f->r.finals, 1);
+        CHECK_EQ(f->r.err, 0);
+        CHECK_EQ(f->r.code, TERN_COAP_CHANGED);
+        CHECK_EQ(f->srv.up_len, lens[k]);
+        CHECK_MEM(f->srv.up, body, lens[k]);
+        CHECK_EQ(f->srv.n_offsets, (int)((lens[k] + 63) / 64));
+        CHECK_EQ(f->srv.offsets[1], 64);
+        /* the first request: Block1 only when the body exceeds a block */
+        tern_coap_msg d;
+        tern_coap_block b;
+        CHECK_EQ(tern_coap_decode_udp(&d, t.b[0], t.len[0], NULL), 0);
+        CHECK_EQ(tern_coap_block_get(&d, TERN_COAP_OPT_BLOCK1, &b) == TERN_OK, k == 1);
+        CHECK_EQ(d.payload_len, k == 0 ? 1000 : 1024);
+        CHECK_EQ(tern_coap_decode_udp(&d, t.b[1], t.len[1], NULL), 0);
+        CHECK_EQ(d.code, TERN_COAP_REQUEST_TOO_LARGE);
+        /* the restart: 64-byte blocks from 0 */
+        CHECK_EQ(tern_coap_decode_udp(&d, t.b[2], t.len[2], NULL), 0);
+        CHECK_EQ(tern_coap_block_get(&d, TERN_COAP_OPT_BLOCK1, &b), 0);
+        CHECK_EQ(b.num, 0);
+        CHECK_EQ(b.szx, 2);
+        CHECK(b.more);
+        CHECK_EQ(d.payload_len, 64);
+        CHECK(tern_coap_opt_get(&d, TERN_COAP_OPT_REQUEST_TAG) != NULL);
+        CHECK_EQ(f->a.ep.stats.exchanges_used, 0);
+        fx_free(f);
+    }
+    /* (b) 4.13 with Size1 below the body: TERN_ETOOBIG, no retry */
+    tern_coap_ep_cfg cb = {.max_body = 500};
+    fx *f = fx_new(NULL, &cb);
+    memset(&t, 0, sizeof t);
+    f->net.trace = tracer;
+    f->net.trace_ctx = &t;
+    CHECK_EQ(post(f, "/up", 1000, 0), 0);
+    run(f, 100000);
+    CHECK_EQ(f->r.finals, 1);
+    CHECK_EQ(f->r.err, TERN_ETOOBIG);
+    CHECK_EQ(f->srv.calls, 0);
+    CHECK_EQ(t.n, 2); /* PUT, 4.13: nothing more */
+    tern_coap_msg d;
+    uint32_t s1 = 0;
+    CHECK_EQ(tern_coap_decode_udp(&d, t.b[1], t.len[1], NULL), 0);
+    CHECK_EQ(d.code, TERN_COAP_REQUEST_TOO_LARGE);
+    CHECK_EQ(tern_coap_opt_get_uint(&d, TERN_COAP_OPT_SIZE1, &s1), 0);
+    CHECK_EQ(s1, 500);
     fx_free(f);
 }
 
@@ -859,6 +970,192 @@ static void test_observe_reorder_client(void)
     raw_free(r);
 }
 
+/* ---- block-wise notifications (RFC 7959 §2.6) ---- */
+typedef struct obsrec {
+    int events, complete, errors, last_err, finals;
+    uint32_t last_seq;
+    bool chunk_mode;
+    uint32_t chunk_offs[8];
+    bool chunk_more[8];
+    int n_chunks;
+    uint8_t body[4000];
+    size_t body_len;
+} obsrec;
+
+static void on_obs(void *ctx, tern_coap_ep *ep, const tern_coap_result *r)
+{
+    obsrec *c = ctx;
+    (void)ep;
+    c->events++;
+    if (r->final)
+        c->finals++;
+    if (r->err < 0) {
+        c->errors++;
+        c->last_err = r->err;
+        CHECK(r->notification || r->err == TERN_ECANCELED); /* deinit at the end */
+        return;
+    }
+    CHECK(r->notification);
+    if (c->chunk_mode) {
+        if (r->offset == 0)
+            c->n_chunks = 0;
+        if (c->n_chunks < 8) {
+            c->chunk_offs[c->n_chunks] = r->offset;
+            c->chunk_more[c->n_chunks++] = r->more;
+        }
+        if (r->offset + r->data_len <= sizeof c->body)
+            memcpy(c->body + r->offset, r->data, r->data_len);
+        if (r->more)
+            return;
+        c->body_len = r->offset + r->data_len;
+    } else {
+        CHECK(!r->more);
+        CHECK_EQ(r->offset, 0);
+        c->body_len = TERN_MIN(r->data_len, sizeof c->body);
+        memcpy(c->body, r->data, c->body_len);
+    }
+    c->complete++;
+    c->last_seq = r->observe_seq;
+}
+
+static uint32_t srv_obs_seq(fx *f)
+{
+    return f->b.ep.p->obs[0].seq; /* the only observer */
+}
+
+static void notify_rep(fx *f, uint8_t ver)
+{
+    obsrep_set(ver);
+    tern_coap_msg n;
+    tern_coap_msg_init(&n, TERN_COAP_NON, TERN_COAP_CONTENT, 0);
+    tern_coap_opt_add(&n, TERN_COAP_OPT_ETAG, &obsver, 1);
+    n.payload = obsrep;
+    n.payload_len = sizeof obsrep;
+    simnet_poke(&f->net, f->b.id);
+    CHECK_EQ(tern_coap_notify_key(&f->b.ep, "ob", 2, &n, NULL), 1);
+    simnet_poke(&f->net, f->b.id);
+}
+
+static bool obs_complete_is(obsrec *c, uint8_t ver)
+{
+    uint8_t want[sizeof obsrep];
+    for (size_t i = 0; i < sizeof want; i++)
+        want[i] = (uint8_t)(i * 5 + ver * 17u);
+    return c->body_len == sizeof want && memcmp(c->body, want, sizeof want) == 0;
+}
+
+static void test_observe_blockwise(void)
+{
+    for (int mode = 0; mode < 2; mode++) {
+        fx *f = fx_new(NULL, NULL);
+        static obsrec c;
+        static uint8_t buf[4000];
+        memset(&c, 0, sizeof c);
+        c.chunk_mode = mode == 1;
+        obsrep_set(1);
+        tern_coap_req_opts o = {.observe = true};
+        if (!c.chunk_mode) {
+            o.resp_buf = buf;
+            o.resp_cap = sizeof buf;
+        }
+        tern_coap_msg m;
+        tern_coap_msg_init(&m, TERN_COAP_CON, TERN_COAP_GET, 0);
+        tern_coap_opt_add_uri_path(&m, "/obsbig");
+        CHECK_EQ(tern_coap_request(&f->a.ep, &f->pb, &m, &o, on_obs, &c, NULL), 0);
+        simnet_poke(&f->net, f->a.id);
+        simnet_run(&f->net, 5000, NULL, NULL);
+        CHECK_EQ(c.complete, 1); /* the registration response, block-wise */
+        CHECK(obs_complete_is(&c, 1));
+        CHECK_EQ(tern_coap_observer_count(&f->b.ep), 1);
+        /* two notifications of 3 KB: each arrives whole, with its number */
+        for (uint8_t v = 2; v <= 3; v++) {
+            int calls = f->srv.obsbig_calls;
+            notify_rep(f, v);
+            simnet_run(&f->net, 5000 + 10000 * v, NULL, NULL);
+            CHECK_EQ(c.complete, v);
+            CHECK(obs_complete_is(&c, v));
+            CHECK_EQ(c.last_seq, srv_obs_seq(f));
+            CHECK_EQ(f->srv.obsbig_calls - calls, 2); /* blocks 1 and 2 through the handler */
+            if (c.chunk_mode) {
+                CHECK_EQ(c.n_chunks, 3);
+                CHECK_EQ(c.chunk_offs[1], 1024);
+                CHECK_EQ(c.chunk_offs[2], 2048);
+                CHECK(c.chunk_more[0] && c.chunk_more[1] && !c.chunk_more[2]);
+            }
+        }
+        CHECK_EQ(c.errors, 0);
+        CHECK_EQ(c.finals, 0);
+        CHECK_EQ(c.events, c.chunk_mode ? 9 : 3);
+        CHECK_EQ(f->srv.obsbig_observe, 1);                /* follow-ups carry no Observe */
+        CHECK_EQ(tern_coap_observer_count(&f->b.ep), 1);  /* and register nobody */
+        CHECK_EQ(f->a.ep.stats.exchanges_used, 1);         /* just the observation */
+        fx_free(f);
+    }
+}
+
+static bool drop_a_to_b(void *ctx, int from, int to, const uint8_t *b, size_t n)
+{
+    fx *f = ctx;
+    (void)b;
+    (void)n;
+    return from == f->a.id && to == f->b.id;
+}
+
+static void test_observe_blockwise_newer_wins(void)
+{
+    fx *f = fx_new(NULL, NULL);
+    static obsrec c;
+    static uint8_t buf[4000];
+    memset(&c, 0, sizeof c);
+    obsrep_set(1);
+    tern_coap_req_opts o = {.observe = true, .resp_buf = buf, .resp_cap = sizeof buf};
+    tern_coap_msg m;
+    tern_coap_msg_init(&m, TERN_COAP_CON, TERN_COAP_GET, 0);
+    tern_coap_opt_add_uri_path(&m, "/obsbig");
+    CHECK_EQ(tern_coap_request(&f->a.ep, &f->pb, &m, &o, on_obs, &c, NULL), 0);
+    simnet_poke(&f->net, f->a.id);
+    simnet_run(&f->net, 5000, NULL, NULL);
+    CHECK_EQ(c.complete, 1);
+    /* notification 2: its follow-up GETs are lost for now */
+    f->net.filter = drop_a_to_b;
+    f->net.filter_ctx = f;
+    notify_rep(f, 2);
+    simnet_run(&f->net, 6000, NULL, NULL);
+    CHECK_EQ(c.events, 1);
+    CHECK_EQ(f->a.ep.stats.exchanges_used, 2); /* the observation and the fetch */
+    /* notification 3 arrives meanwhile: the fetch of 2 is abandoned */
+    f->net.filter = NULL;
+    int calls = f->srv.obsbig_calls;
+    notify_rep(f, 3);
+    simnet_run(&f->net, 100000, NULL, NULL);
+    CHECK_EQ(c.events, 2);
+    CHECK_EQ(c.complete, 2);
+    CHECK_EQ(c.errors, 0);
+    CHECK(obs_complete_is(&c, 3));
+    CHECK_EQ(c.last_seq, srv_obs_seq(f));
+    CHECK_EQ(f->srv.obsbig_calls - calls, 2); /* no retransmission of the old fetch */
+    CHECK_EQ(f->a.ep.stats.exchanges_used, 1);
+    /* the representation changes under a fetch (ETag, RFC 7959 §2.4): one
+     * error event, the observation goes on */
+    f->net.filter = drop_a_to_b;
+    notify_rep(f, 4);
+    simnet_run(&f->net, 101000, NULL, NULL);
+    obsrep_set(5); /* changed without a notification (yet) */
+    f->net.filter = NULL;
+    simnet_run(&f->net, 200000, NULL, NULL);
+    CHECK_EQ(c.errors, 1);
+    CHECK_EQ(c.last_err, TERN_ESTATE);
+    CHECK_EQ(c.complete, 2);
+    notify_rep(f, 6);
+    simnet_run(&f->net, 300000, NULL, NULL);
+    CHECK_EQ(c.complete, 3);
+    CHECK(obs_complete_is(&c, 6));
+    CHECK_EQ(c.finals, 0);
+    CHECK_EQ(f->a.ep.stats.exchanges_used, 1);
+    CHECK_EQ(tern_coap_observer_count(&f->b.ep), 1);
+    fx_free(f);
+}
+
 static void test_echo(void)
 {
     fx *f = fx_new(NULL, NULL);
@@ -906,11 +1203,14 @@ int main(void)
     TRUN(test_block1);
     TRUN(test_block1_late_negotiation);
     TRUN(test_block1_errors);
+    TRUN(test_block1_too_large);
     TRUN(test_block2);
     TRUN(test_block2_size2);
     TRUN(test_observe_order);
     TRUN(test_observe);
     TRUN(test_observe_reorder_client);
+    TRUN(test_observe_blockwise);
+    TRUN(test_observe_blockwise_newer_wins);
     TRUN(test_echo);
     return tdone();
 }
