@@ -72,7 +72,7 @@ int cli_http_request(const cli_http *h, const char *method, const char *target, 
     CURLcode rc = curl_easy_perform(e);
     int ret = 0;
     if (rc != CURLE_OK) {
-        snprintf(resp->err, sizeof resp->err, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        snprintf(resp->err, sizeof resp->err, "%.120s: %.120s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
         ret = -1;
     } else {
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -282,13 +282,13 @@ int cli_sse_open(const cli_http *h, const char *target, cli_sse_fn fn, void *ctx
         if (s->head_done && s->status == 200)
             break;
         if (r == 0) {
-            snprintf(resp->err, sizeof resp->err, "%s: connection closed before a response", s->url);
+            snprintf(resp->err, sizeof resp->err, "%.160s: connection closed before a response", s->url);
             cli_sse_close(s);
             return -1;
         }
         waited += 100;
         if (wait_ms >= 0 && waited >= wait_ms) {
-            snprintf(resp->err, sizeof resp->err, "%s: no response within %d ms", s->url, wait_ms);
+            snprintf(resp->err, sizeof resp->err, "%.160s: no response within %d ms", s->url, wait_ms);
             cli_sse_close(s);
             return -1;
         }
