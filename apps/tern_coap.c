@@ -6,6 +6,7 @@
  *
  * Response bodies go to stdout byte for byte; everything else to stderr.
  * All state lives in main()'s stack frame and the structs it owns. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -32,11 +33,12 @@ enum {
 
 static const char usage_text[] =
     "usage: tern-coap get|put|post|delete|observe URI [options]\n"
-    "       tern-coap serve [--bind ADDR] [--port P] [-v]\n"
+    "       tern-coap serve [--bind ADDR] [--port P] [--psk ID:HEX] [-v]\n"
     "       tern-coap big          print the body of the server's /big resource\n"
     "\n"
     "URI:   coap://HOST[:PORT]/path[?query]   HOST is an IPv4 address, [IPv6] or a name;\n"
     "       PORT defaults to 5683. Example: coap://127.0.0.1:5683/big, coap://[::1]/counter\n"
+    "       coaps://HOST[:PORT]/path (DTLS 1.2 with a pre-shared key, PORT defaults to 5684)\n"
     "\n"
     "client options:\n"
     "  --data TEXT, -e TEXT  request body (put/post)\n"
@@ -50,6 +52,7 @@ static const char usage_text[] =
     "  --timeout S, -T S     give up after S seconds (default 30; observe: stop observing\n"
     "                        after S seconds, default none)\n"
     "  --non, -N             send the request as NON instead of CON\n"
+    "  --psk ID:HEX          coaps://: PSK identity and key (hex), e.g. --psk dev1:00112233\n"
     "  -v                    show response codes, options and endpoint logs on stderr\n"
     "\n"
     "Response bodies are written to stdout unchanged (get/put/post/delete); observe\n"
@@ -60,6 +63,7 @@ static const char usage_text[] =
     "server (serve):\n"
     "  --bind ADDR           local address (default :: dual-stack, else 0.0.0.0)\n"
     "  --port P, -p P        UDP port (default 5683; 0 picks a free one)\n"
+    "  --psk ID:HEX          serve CoAP over DTLS (coaps) only, for this PSK identity and key\n"
     "  -v                    log every request and the endpoint's messages\n"
     "  resources:\n"
     "    /big                GET: a deterministic 20480-byte text body (Block2)\n"
@@ -78,6 +82,13 @@ typedef struct common {
     tern_coap_ep ep;
     void *ep_mem;
     tern_coap_udp run;
+    /* coaps: DTLS with a PSK instead of plain UDP */
+    bool secure, tls_failed;
+    char psk_id[129];
+    uint8_t psk_key[64];
+    size_t psk_key_len;
+    tern_tls_ctx *tls_ctx; /* server */
+    tern_coap_dtls drun;
     tern_io sig_io;
     int sig_fd;
     int verbose;
@@ -126,6 +137,71 @@ static int signals_open(common *c)
     return tern_io_start(&c->loop, &c->sig_io, TERN_IO_READ);
 }
 
+/* "ID:HEX" → identity and key. */
+static bool parse_psk(common *c, const char *v)
+{
+    const char *colon = v ? strrchr(v, ':') : NULL;
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->psk_id)
+        return false;
+    size_t hl = strlen(colon + 1);
+    if (hl == 0 || hl % 2 || hl / 2 > sizeof c->psk_key)
+        return false;
+    for (size_t i = 0; i < hl / 2; i++) {
+        unsigned x;
+        if (!isxdigit((unsigned char)colon[1 + 2 * i]) || !isxdigit((unsigned char)colon[2 + 2 * i]) ||
+            sscanf(colon + 1 + 2 * i, "%2x", &x) != 1)
+            return false;
+        c->psk_key[i] = (uint8_t)x;
+    }
+    memcpy(c->psk_id, v, (size_t)(colon - v));
+    c->psk_id[colon - v] = 0;
+    c->psk_key_len = hl / 2;
+    c->secure = true;
+    return true;
+}
+
+static tern_tls_config psk_config(common *c, tern_tls_role role)
+{
+    tern_tls_config t;
+    memset(&t, 0, sizeof t);
+    t.role = role;
+    t.transport = TERN_TLS_DATAGRAM;
+    t.mode = TERN_SEC_PSK;
+    t.psk_identity = (tern_bytes){(const uint8_t *)c->psk_id, strlen(c->psk_id)};
+    t.psk_key = (tern_bytes){c->psk_key, c->psk_key_len};
+    if (c->verbose) {
+        t.log.fn = log_stderr;
+        t.log.max_level = c->verbose > 1 ? TERN_LOG_DEBUG : TERN_LOG_INFO;
+    }
+    return t;
+}
+
+static void on_dtls_event(void *ctx, const tern_coap_peer *peer, tern_posix_dtls_event ev, tern_tls_session *s)
+{
+    common *c = ctx;
+    (void)peer;
+    if (ev == TERN_POSIX_DTLS_ESTABLISHED) {
+        if (c->verbose)
+            fprintf(stderr, "tern-coap: DTLS established (%s)\n", tern_tls_session_suite(s));
+    } else if (ev == TERN_POSIX_DTLS_FAILED) {
+        int al = tern_tls_session_alert(s, NULL);
+        fprintf(stderr, "tern-coap: DTLS handshake failed: %s (alert %s)\n", tern_tls_session_error(s),
+                al >= 0 ? tern_tls_alert_name(al) : "none");
+        if (!c->tls_ctx) { /* client: nothing more will come */
+            c->tls_failed = true;
+            tern_loop_stop(&c->loop);
+        }
+    }
+}
+
+static void common_kick(common *c)
+{
+    if (c->secure)
+        tern_coap_dtls_kick(&c->drun);
+    else
+        tern_coap_udp_kick(&c->run);
+}
+
 static int common_open(common *c, const tern_udp_addr *local, unsigned flags, tern_coap_ep_cfg *cfg)
 {
     c->sig_fd = -1;
@@ -147,8 +223,8 @@ static int common_open(common *c, const tern_udp_addr *local, unsigned flags, te
         return -1;
     }
     cfg->rng = tern_posix_rng();
-    cfg->send = tern_posix_coap_send;
-    cfg->send_ctx = &c->sock;
+    cfg->send = c->secure ? tern_coap_dtls_send : tern_posix_coap_send;
+    cfg->send_ctx = c->secure ? (void *)&c->drun : (void *)&c->sock;
     if (c->verbose) {
         cfg->log.fn = log_stderr;
         cfg->log.max_level = c->verbose > 1 ? TERN_LOG_DEBUG : TERN_LOG_INFO;
@@ -166,6 +242,19 @@ static int common_open(common *c, const tern_udp_addr *local, unsigned flags, te
         c->ep_mem = NULL;
         return -1;
     }
+    if (c->secure) {
+        tern_posix_dtls_cfg dc;
+        memset(&dc, 0, sizeof dc);
+        dc.accept_ctx = c->tls_ctx;
+        dc.on_event = on_dtls_event;
+        dc.event_ctx = c;
+        dc.log = cfg->log;
+        if (tern_coap_dtls_start(&c->drun, &c->loop, &c->sock, &c->ep, &dc) < 0) {
+            fprintf(stderr, "tern-coap: DTLS: cannot start\n");
+            return -1;
+        }
+        return 0;
+    }
     if (tern_coap_udp_start(&c->run, &c->loop, &c->sock, &c->ep) < 0) {
         fprintf(stderr, "tern-coap: event loop: %s\n", strerror(errno));
         return -1;
@@ -181,7 +270,10 @@ static void common_close(common *c)
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     if (c->ep_mem) {
-        tern_coap_udp_stop(&c->run);
+        if (c->secure)
+            tern_coap_dtls_stop(&c->drun);
+        else
+            tern_coap_udp_stop(&c->run);
         tern_coap_ep_deinit(&c->ep);
         free(c->ep_mem);
         c->ep_mem = NULL;
@@ -191,6 +283,9 @@ static void common_close(common *c)
         close(c->sig_fd);
     tern_udp_close(&c->sock);
     tern_loop_close(&c->loop);
+    tern_tls_ctx_free(c->tls_ctx);
+    c->tls_ctx = NULL;
+    memset(c->psk_key, 0, sizeof c->psk_key);
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -247,15 +342,20 @@ typedef struct uri {
     char query[1024]; /* without '?', '&'-separated */
 } uri;
 
-static int parse_uri(const char *s, uri *u)
+static int parse_uri(const char *s, uri *u, bool *secure)
 {
     memset(u, 0, sizeof *u);
     u->port = 5683;
+    *secure = false;
     const char *p;
     if (strncmp(s, "coap://", 7) == 0) {
         p = s + 7;
+    } else if (strncmp(s, "coaps://", 8) == 0) {
+        p = s + 8;
+        u->port = 5684;
+        *secure = true;
     } else if (strstr(s, "://")) {
-        fprintf(stderr, "tern-coap: only coap:// URIs are supported: %s\n", s);
+        fprintf(stderr, "tern-coap: only coap:// and coaps:// URIs are supported: %s\n", s);
         return -1;
     } else {
         p = s; /* be lenient: host[:port]/path */
@@ -332,7 +432,7 @@ static void on_guard(tern_loop *loop, tern_timer *t)
         /* stop observing: active deregistration, with 5 s to get its answer */
         cl->cancelling = true;
         if (tern_coap_observe_cancel(&cl->c.ep, cl->handle) == 0) {
-            tern_coap_udp_kick(&cl->c.run);
+            common_kick(&cl->c);
             tern_timer_start(loop, t, 5000);
             return;
         }
@@ -540,6 +640,12 @@ static int run_client(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--non") == 0 || strcmp(a, "-N") == 0) {
             non = true;
+        } else if (strcmp(a, "--psk") == 0) {
+            if (!parse_psk(&cl.c, v)) {
+                fprintf(stderr, "tern-coap: --psk wants IDENTITY:HEXKEY (key up to 64 bytes)\n");
+                return EXIT_USAGE;
+            }
+            i++;
         } else if (strcmp(a, "-v") == 0) {
             cl.c.verbose++;
         } else if (strcmp(a, "-vv") == 0) {
@@ -570,8 +676,13 @@ static int run_client(int argc, char **argv)
         return EXIT_USAGE;
     }
     uri u;
-    if (parse_uri(uri_s, &u) < 0) {
+    bool coaps;
+    if (parse_uri(uri_s, &u, &coaps) < 0) {
         fprintf(stderr, "tern-coap: cannot parse URI '%s' (want coap://host[:port]/path)\n", uri_s);
+        return EXIT_USAGE;
+    }
+    if (coaps != cl.c.secure) {
+        fprintf(stderr, coaps ? "tern-coap: coaps:// needs --psk ID:HEX\n" : "tern-coap: --psk needs a coaps:// URI\n");
         return EXIT_USAGE;
     }
     tern_udp_addr dst, local;
@@ -645,6 +756,13 @@ static int run_client(int argc, char **argv)
         cl.started = tern_posix_now_ms();
         tern_coap_peer peer;
         rc = tern_posix_peer_from_addr(&peer, &dst);
+        if (rc == 0 && cl.c.secure) {
+            tern_tls_config t = psk_config(&cl.c, TERN_TLS_CLIENT);
+            char err[160] = "";
+            rc = tern_posix_dtls_connect(cl.c.drun.dtls, &peer, &t, err, sizeof err);
+            if (rc < 0)
+                fprintf(stderr, "tern-coap: DTLS: %s\n", err[0] ? err : tern_strerror(rc));
+        }
         if (rc == 0)
             rc = tern_coap_request(&cl.c.ep, &peer, &req, &opts, on_result, &cl, &cl.handle);
     }
@@ -658,24 +776,26 @@ static int run_client(int argc, char **argv)
             fprintf(stderr, "-> %s %s %s%s%s (%zu body bytes)\n", non ? "NON" : "CON", cl.cmd, a, u.path,
                     cl.observe ? " Observe=0" : "", body_len);
         }
-        tern_coap_udp_kick(&cl.c.run);
+        common_kick(&cl.c);
         tern_timer_init(&cl.guard, on_guard, &cl);
         if (timeout_s)
             tern_timer_start(&cl.c.loop, &cl.guard, (tern_time_ms)timeout_s * 1000);
-        while (!cl.done && !cl.c.interrupted) {
+        while (!cl.done && !cl.c.interrupted && !cl.c.tls_failed) {
             if (tern_loop_run(&cl.c.loop) < 0) {
                 fprintf(stderr, "tern-coap: event loop: %s\n", strerror(errno));
                 cl.exit_code = EXIT_TRANSPORT;
                 break;
             }
         }
+        if (cl.c.tls_failed && !cl.done)
+            cl.exit_code = EXIT_TRANSPORT;
         if (cl.c.interrupted && !cl.done) {
             if (cl.observe && cl.handle && !cl.cancelling) {
                 /* Ctrl-C while observing: deregister, then leave (bounded) */
                 cl.cancelling = true;
                 cl.c.interrupted = false;
                 if (tern_coap_observe_cancel(&cl.c.ep, cl.handle) == 0) {
-                    tern_coap_udp_kick(&cl.c.run);
+                    common_kick(&cl.c);
                     tern_timer_start(&cl.c.loop, &cl.guard, 2000);
                     while (!cl.done && !cl.c.interrupted)
                         if (tern_loop_run(&cl.c.loop) < 0)
@@ -866,7 +986,7 @@ static void on_tick(tern_loop *loop, tern_timer *t)
     int k = tern_coap_notify_key(&s->c.ep, counter_key, sizeof counter_key - 1, &content, &no);
     if (s->c.verbose && k > 0)
         fprintf(stderr, "counter %" PRIu32 ": notified %d observer(s)\n", s->counter, k);
-    tern_coap_udp_kick(&s->c.run);
+    common_kick(&s->c);
     tern_timer_start(loop, t, 1000);
 }
 
@@ -902,6 +1022,13 @@ static int run_server(int argc, char **argv)
         } else if (strcmp(a, "--port") == 0 || strcmp(a, "-p") == 0) {
             if (!parse_uint(v, 65535, &port)) {
                 fprintf(stderr, "tern-coap: %s wants a port number\n", a);
+                free(s);
+                return EXIT_USAGE;
+            }
+            i++;
+        } else if (strcmp(a, "--psk") == 0) {
+            if (!parse_psk(&s->c, v)) {
+                fprintf(stderr, "tern-coap: --psk wants IDENTITY:HEXKEY (key up to 64 bytes)\n");
                 free(s);
                 return EXIT_USAGE;
             }
@@ -947,6 +1074,15 @@ static int run_server(int argc, char **argv)
     cfg.max_block1 = 8;
     cfg.max_body = SINK_MAX;
     int code = EXIT_OK;
+    if (s->c.secure) {
+        tern_tls_config t = psk_config(&s->c, TERN_TLS_SERVER);
+        char err[160] = "";
+        if (tern_tls_ctx_new(&t, &s->c.tls_ctx, err, sizeof err) < 0) {
+            fprintf(stderr, "tern-coap: DTLS: %s\n", err);
+            free(s);
+            return EXIT_USAGE;
+        }
+    }
     if (common_open(&s->c, &local, flags, &cfg) < 0) {
         code = EXIT_TRANSPORT;
     } else {
@@ -954,8 +1090,8 @@ static int run_server(int argc, char **argv)
         char a[64] = "?";
         if (tern_udp_local(&s->c.sock, &bound) == 0)
             (void)tern_udp_addr_format(&bound, a, sizeof a);
-        printf("tern-coap: serving on %s%s (/big /sink /counter /.well-known/core)\n", a,
-               s->c.sock.dual ? " (IPv4 and IPv6)" : "");
+        printf("tern-coap: serving on %s%s%s (/big /sink /counter /.well-known/core)\n", a,
+               s->c.sock.dual ? " (IPv4 and IPv6)" : "", s->c.secure ? " over DTLS-PSK" : "");
         fflush(stdout);
         tern_timer_init(&s->tick, on_tick, s);
         tern_timer_start(&s->c.loop, &s->tick, 1000);

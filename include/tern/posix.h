@@ -20,6 +20,7 @@
 
 #include "tern/base.h"
 #include "tern/coap_ep.h"
+#include "tern/tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -230,6 +231,93 @@ int tern_coap_udp_start(tern_coap_udp *r, tern_loop *loop, tern_udp *sock, tern_
 void tern_coap_udp_kick(tern_coap_udp *r);
 /* Stops watching (does not close the socket or deinit the endpoint). */
 void tern_coap_udp_stop(tern_coap_udp *r);
+
+/* ---- DTLS under a CoAP endpoint (library tern_posix_dtls) -------------------
+ * LwM2M Transport §5.2: per-peer DTLS sessions (tern/tls.h) between one UDP
+ * socket and a CoAP endpoint. The object reads the socket itself (it owns an
+ * io handle and a timer in the loop for handshake retransmissions and idle
+ * expiry); the endpoint's send callback is tern_posix_dtls_send with
+ * send_ctx = the object. Peers are the same tern_coap_peer as over plain UDP
+ * (the socket address), so the endpoint does not see DTLS at all.
+ *   Server: cfg.accept_ctx (role TERN_TLS_SERVER) accepts new peers after the
+ *   stateless cookie exchange; a bounded table (max_sessions) with idle
+ *   expiry (idle_ms); a new ClientHello from a known address replaces the
+ *   old session once its cookie is verified (RFC 6347 §4.2.8).
+ *   Client: tern_posix_dtls_connect() declares a peer secure; the handshake
+ *   starts with the first datagram sent to it and datagrams are queued
+ *   (queue_max) until it is established.
+ * Peers without a session are plain CoAP/UDP when on_plain is set (NoSec
+ * servers of a client), else their datagrams are dropped and nothing is sent
+ * to them in clear. Allocates (the platform layer may). */
+typedef struct tern_posix_dtls tern_posix_dtls;
+
+typedef enum tern_posix_dtls_event {
+    TERN_POSIX_DTLS_ESTABLISHED = 0, /* tern_posix_dtls_peer() now works */
+    TERN_POSIX_DTLS_FAILED = 1,      /* see tern_tls_session_alert()/_error() of s */
+    TERN_POSIX_DTLS_CLOSED = 2,      /* close_notify received, expired or replaced */
+} tern_posix_dtls_event;
+
+typedef struct tern_posix_dtls_cfg {
+    tern_loop *loop;          /* required */
+    tern_udp *sock;           /* required; outlives the object */
+    tern_tls_ctx *accept_ctx; /* server: context for new peers (borrowed); NULL: no inbound sessions */
+    /* Decrypted datagrams, and (optional) datagrams of peers without DTLS.
+     * The bytes live only for the call. */
+    void (*on_data)(void *ctx, const tern_coap_peer *peer, const uint8_t *data, size_t len);
+    void (*on_plain)(void *ctx, const tern_coap_peer *peer, const uint8_t *data, size_t len);
+    void *ctx;
+    /* Optional: session life (s is valid only during the call). */
+    void (*on_event)(void *ctx, const tern_coap_peer *peer, tern_posix_dtls_event ev, tern_tls_session *s);
+    void *event_ctx;
+    size_t max_sessions; /* 0: 64 */
+    uint32_t idle_ms;    /* server sessions without traffic this long are closed; 0: 2 h */
+    size_t queue_max;    /* datagrams queued per peer while handshaking; 0: 8 */
+    tern_log log;        /* handshake outcomes (never a secret) */
+} tern_posix_dtls_cfg;
+
+/* Creates the object and starts reading the socket. 0, TERN_EINVAL,
+ * TERN_ENOMEM or TERN_EIO. */
+int tern_posix_dtls_new(const tern_posix_dtls_cfg *cfg, tern_posix_dtls **out);
+/* Sends close_notify on every established session, frees everything (does
+ * not close the socket). NULL is allowed. */
+void tern_posix_dtls_free(tern_posix_dtls *d);
+/* Client: (re)starts a DTLS session toward peer with a context built from
+ * tls (role TERN_TLS_CLIENT, transport TERN_TLS_DATAGRAM; copied). An
+ * existing session with that peer is closed and replaced. The message of a
+ * configuration error goes to err (never a secret). */
+int tern_posix_dtls_connect(tern_posix_dtls *d, const tern_coap_peer *peer, const tern_tls_config *tls, char *err,
+                            size_t errcap);
+/* The endpoint's send callback (ctx: the tern_posix_dtls). */
+int tern_posix_dtls_send(void *dtls, const tern_coap_peer *peer, const uint8_t *bytes, size_t len);
+/* Transport §5.2.6: the authenticated identity of the peer's session (PSK
+ * identity, RPK SPKI, certificate and CN); views valid until the session
+ * ends. TERN_ENOTFOUND: no session; TERN_ESTATE: not established yet. */
+int tern_posix_dtls_peer(const tern_posix_dtls *d, const tern_coap_peer *peer, tern_tls_peer *out);
+/* The session of a peer (NULL when none), e.g. for its cipher suite. */
+tern_tls_session *tern_posix_dtls_session(const tern_posix_dtls *d, const tern_coap_peer *peer);
+/* Sends close_notify to the peer and forgets its session. */
+int tern_posix_dtls_close(tern_posix_dtls *d, const tern_coap_peer *peer);
+/* Live sessions. */
+size_t tern_posix_dtls_count(const tern_posix_dtls *d);
+
+/* A CoAP endpoint served over DTLS only (a coaps:// port), like
+ * tern_coap_udp. Initialise the endpoint with cfg.send = tern_coap_dtls_send
+ * and cfg.send_ctx = the runner, then start it; base supplies accept_ctx,
+ * on_event, limits and log (its loop/sock/on_data/on_plain/ctx are set
+ * here). r->dtls is the object (for tern_posix_dtls_peer). */
+typedef struct tern_coap_dtls {
+    tern_loop *loop;
+    tern_coap_ep *ep;
+    tern_posix_dtls *dtls;
+    /* private */
+    tern_timer timer_;
+} tern_coap_dtls;
+int tern_coap_dtls_send(void *runner, const tern_coap_peer *peer, const uint8_t *bytes, size_t len);
+int tern_coap_dtls_start(tern_coap_dtls *r, tern_loop *loop, tern_udp *sock, tern_coap_ep *ep,
+                         const tern_posix_dtls_cfg *base);
+void tern_coap_dtls_kick(tern_coap_dtls *r);
+/* Closes every session (close_notify) and frees the DTLS object. */
+void tern_coap_dtls_stop(tern_coap_dtls *r);
 
 /* ---- file-backed storage (the client's storage port, tern/client.h) ------
  * One file per blob under a directory: mode 0600, written to a temporary
