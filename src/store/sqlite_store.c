@@ -340,6 +340,18 @@ static int bind_key(tern_store_sqlite *s, sqlite3_stmt *st, int kind, const uint
     return rc == SQLITE_OK ? TERN_OK : tern_sql_fail(s, rc, what);
 }
 
+/* After a write inside a batch: count it, or notice that SQLite rolled the
+ * whole transaction back (disk full, I/O error: autocommit is on again). */
+static void batch_note(tern_store_sqlite *s, int err)
+{
+    if (!s->batch_)
+        return;
+    if (err == TERN_OK)
+        s->batch_writes_++;
+    else if (sqlite3_get_autocommit(s->db_))
+        s->batch_failed_ = true;
+}
+
 static int sql_put(void *ctx, int kind, const uint8_t *key, size_t kl, const uint8_t *blob, size_t bl)
 {
     tern_store_sqlite *s = ctx;
@@ -347,6 +359,8 @@ static int sql_put(void *ctx, int kind, const uint8_t *key, size_t kl, const uin
         return tern_sql_fail_msg(s, TERN_ESTATE, "put: store not open");
     if (!kind_ok(kind) || (kl && !key) || (bl && !blob))
         return tern_sql_fail_msg(s, TERN_EINVAL, "put: invalid kind or key");
+    if (s->batch_ && s->batch_failed_)
+        return tern_sql_fail_msg(s, TERN_EIO, "put: the batch was rolled back");
     sqlite3_stmt *st = s->stmt_[TERN_SQL_PUT];
     int err = bind_key(s, st, kind, key, kl, "put");
     int rc = SQLITE_OK;
@@ -358,6 +372,7 @@ static int sql_put(void *ctx, int kind, const uint8_t *key, size_t kl, const uin
             err = tern_sql_fail(s, rc, "put");
     }
     sqlite3_reset(st);
+    batch_note(s, err);
     if (err == TERN_OK)
         s->puts++;
     return err;
@@ -401,6 +416,8 @@ static int sql_del(void *ctx, int kind, const uint8_t *key, size_t kl)
         return tern_sql_fail_msg(s, TERN_ESTATE, "delete: store not open");
     if (!kind_ok(kind) || (kl && !key))
         return tern_sql_fail_msg(s, TERN_EINVAL, "delete: invalid kind or key");
+    if (s->batch_ && s->batch_failed_)
+        return tern_sql_fail_msg(s, TERN_EIO, "delete: the batch was rolled back");
     sqlite3_stmt *st = s->stmt_[TERN_SQL_DEL];
     int err = bind_key(s, st, kind, key, kl, "delete");
     if (err == TERN_OK) {
@@ -413,6 +430,7 @@ static int sql_del(void *ctx, int kind, const uint8_t *key, size_t kl)
             s->dels++;
     }
     sqlite3_reset(st);
+    batch_note(s, err == TERN_ENOTFOUND ? TERN_OK : err);
     return err;
 }
 
@@ -474,6 +492,63 @@ int tern_store_sqlite_count(tern_store_sqlite *s, int kind, uint64_t *n)
     }
     sqlite3_reset(st);
     return err;
+}
+
+/* ---- group commit ------------------------------------------------------------------------ */
+int tern_store_sqlite_begin_batch(tern_store_sqlite *s)
+{
+    if (!s || !s->db_)
+        return TERN_ESTATE;
+    if (s->batch_)
+        return tern_sql_fail_msg(s, TERN_ESTATE, "begin batch: a batch is open");
+    /* IMMEDIATE: take the write lock now (waiting busy_timeout_ms for
+     * another process), not at the first put of the batch. */
+    int err = exec(s, "BEGIN IMMEDIATE", "begin batch");
+    if (err != TERN_OK)
+        return err;
+    s->batch_ = true;
+    s->batch_failed_ = false;
+    s->batch_writes_ = 0;
+    return TERN_OK;
+}
+
+int tern_store_sqlite_commit_batch(tern_store_sqlite *s)
+{
+    if (!s || !s->db_ || !s->batch_)
+        return s && s->db_ ? tern_sql_fail_msg(s, TERN_ESTATE, "commit batch: no batch") : TERN_ESTATE;
+    int err;
+    if (s->batch_failed_) {
+        err = tern_sql_fail_msg(s, TERN_EIO, "commit batch: the batch was rolled back after a failed write");
+    } else {
+        err = exec(s, "COMMIT", "commit batch"); /* one WAL fsync with synchronous=FULL */
+        /* A failed COMMIT may leave the transaction open (SQLITE_BUSY):
+         * roll it back so the outcome is "nothing of the batch". */
+        if (err != TERN_OK && !sqlite3_get_autocommit(s->db_)) {
+            int keep = s->last_err;
+            char msg[sizeof s->errmsg];
+            memcpy(msg, s->errmsg, sizeof msg);
+            (void)sqlite3_exec(s->db_, "ROLLBACK", NULL, NULL, NULL);
+            s->last_err = keep;
+            memcpy(s->errmsg, msg, sizeof msg);
+        }
+    }
+    if (err == TERN_OK)
+        s->batches++;
+    s->batch_ = false;
+    s->batch_failed_ = false;
+    s->batch_writes_ = 0;
+    return err;
+}
+
+void tern_store_sqlite_abort_batch(tern_store_sqlite *s)
+{
+    if (!s || !s->db_ || !s->batch_)
+        return;
+    if (!sqlite3_get_autocommit(s->db_))
+        (void)sqlite3_exec(s->db_, "ROLLBACK", NULL, NULL, NULL);
+    s->batch_ = false;
+    s->batch_failed_ = false;
+    s->batch_writes_ = 0;
 }
 
 static const tern_store_ops SQL_OPS = {sql_put, sql_get, sql_del, sql_iterate};
