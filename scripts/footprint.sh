@@ -92,10 +92,10 @@ for fs in minimal full; do
     img=fw_full; coap=${S[7]}; work=${S[8]}; dmw=${S[9]}; nsec=2; memdef=-DFP_FULL_COAP_MEM=$coap
   fi
   arm-none-eabi-gcc "${CPU[@]}" $feat $memdef "${INC[@]}" -Wall -Wextra -Werror -c $fp/$img.c -o "$b/$img.o"
-  # -u _printf_float: the text codec and attribute formatter print floats
-  # with snprintf("%.*e"), which newlib-nano does not do without it.
+  # No -u _printf_float: floats are converted by src/base/fmt.c, so the
+  # image needs neither printf's float support nor strtod.
   arm-none-eabi-gcc "${CPU[@]}" "$b/$img.o" "$b/libtern_core.a" -Wl,--gc-sections -specs=nano.specs \
-    -specs=nosys.specs -u _printf_float -lm -Wl,-Map="$b/$img.map" -o "$b/$img.elf"
+    -specs=nosys.specs -lm -Wl,-Map="$b/$img.map" -o "$b/$img.elf"
   echo "  firmware image $img.elf (--gc-sections, newlib-nano; bytes):"
   arm-none-eabi-size "$b/$img.elf" | awk 'NR==2 {printf "    text %d  data %d  bss %d  → flash %d, static RAM %d\n",$1,$2,$3,$1+$2,$2+$3}'
   map_split "$b/$img.map"

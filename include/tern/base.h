@@ -158,6 +158,52 @@ static inline uint32_t tern_be32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* ---- decimal text of doubles (src/base/fmt.c; exact, no libc) -------------
+ * Reading rounds to nearest, ties to even, like a correct strtod(); writing
+ * gives the digits a loop over printf("%.*e", P - 1) with P = 1..17 and a
+ * strtod() read-back check would choose. The C locale's '.' always. */
+
+/* Most significant digits tern_parse_double reads (trailing zeros of the
+ * significand and leading zeros do not count). */
+#define TERN_PARSE_DOUBLE_DIGITS 128
+
+/* s[0..n): ["+"/"-"] *DIGIT ["." *DIGIT] [("e"/"E") ["+"/"-"] 1*DIGIT] with
+ * at least one significand digit (callers check their own stricter
+ * syntax first). TERN_OK with the nearest double (below half the smallest
+ * subnormal: ±0); TERN_ERANGE (*out = ±infinity) when it rounds beyond
+ * DBL_MAX; TERN_EMALFORMED; TERN_ETOOBIG above TERN_PARSE_DOUBLE_DIGITS. */
+int tern_parse_double(const char *s, size_t n, double *out);
+
+/* ±d[0].d[1]…d[n-1] × 10^exp; d holds ASCII digits, no trailing zeros
+ * (n == 1 for zero). */
+typedef struct tern_dec_digits {
+    char d[20];
+    uint8_t n;
+    bool neg; /* the sign bit (-0.0 too) */
+    int16_t exp;
+} tern_dec_digits;
+
+/* Shortest round-trip digits of a finite x: the first P in 1..17 whose
+ * correctly rounded P-digit decimal reads back as x. TERN_ERANGE for NaN
+ * and infinities. */
+int tern_dtoa_shortest(double x, tern_dec_digits *out);
+/* Same over fixed decimals: the first dec in 0..maxdec whose correctly
+ * rounded value with dec digits after the point (printf "%.*f") reads back
+ * (else dec = maxdec); the digits of that rounded value (0 → "0"). */
+int tern_dtoa_fixed(double x, int maxdec, tern_dec_digits *out, int *dec);
+/* x correctly rounded to p significant digits (p ≤ 17; p ≤ 0: 0 digits or
+ * one unit of 10^(exp)); returns 1 when that reads back as x, else 0. */
+int tern_dtoa_round(double x, int p, tern_dec_digits *out);
+/* The plain-text Float form (LwM2M Core Appendix C as tern writes it):
+ * shortest round-trip digits, ".0" on integral values, an exponent ("e21",
+ * "e-21") only from 1e21 or below 1e-20. Not NUL-terminated; returns the
+ * length, TERN_ENOMEM above cap (32 always suffices), TERN_ERANGE for
+ * NaN/infinities. */
+int tern_fmt_double(double x, char *out, size_t cap);
+/* ±mag × 10^exp10 correctly rounded (CBOR decimal fractions); as
+ * tern_parse_double: TERN_ERANGE with ±infinity beyond DBL_MAX. */
+int tern_dec_to_double(bool neg, uint64_t mag, int exp10, double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -278,9 +278,11 @@ int cbor_scalar(uint8_t *p, size_t n, cbor_val *v, size_t *used, const char **wh
                 return TERN_EMALFORMED;
             }
             int64_t ex = e.kind == CBV_UINT ? (e.u > 400 ? 400 : (int64_t)e.u) : (e.i < -400 ? -400 : e.i);
-            double mant = m.kind == CBV_UINT ? (double)m.u : (double)m.i;
             v->kind = CBV_FLOAT;
-            v->f = mant * pow(10.0, (double)ex);
+            if (m.kind == CBV_UINT)
+                (void)tern_dec_to_double(false, m.u, (int)ex, &v->f);
+            else
+                (void)tern_dec_to_double(true, 0 - (uint64_t)m.i, (int)ex, &v->f);
             break;
         }
         *why = "CBOR container where a single value was expected";

@@ -258,17 +258,16 @@ int tern_json_number(const uint8_t *b, size_t i, size_t end, bool last, tern_jso
     size_t n = j - i;
     if (n > 64)
         return jfail(err, i, "JSON number longer than 64 characters", TERN_ERANGE);
-    char tmp[65];
-    memcpy(tmp, b + i, n);
-    tmp[n] = 0;
-    out->f = strtod(tmp, NULL);
+    /* ≤ 64 characters: within TERN_PARSE_DOUBLE_DIGITS; beyond DBL_MAX
+     * it gives ±infinity as strtod() did */
+    (void)tern_parse_double((const char *)b + i, n, &out->f);
     out->kind = TERN_JSON_FLOAT;
     if (integral) {
         /* exact: parse the digits ourselves */
         uint64_t mag = 0;
         bool over = false;
         for (size_t k = neg ? 1 : 0; k < n; k++) {
-            uint64_t d = (uint64_t)(tmp[k] - '0');
+            uint64_t d = (uint64_t)(b[i + k] - '0');
             if (mag > (UINT64_MAX - d) / 10) {
                 over = true;
                 break;

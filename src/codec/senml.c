@@ -136,20 +136,51 @@ int tern_senml_fmt_double(double f, char *out, size_t cap)
     char tmp[48];
     int n = 0;
     double a = fabs(f);
+    tern_dec_digits g;
     if (a == 0.0 || (a >= 1e-5 && a < 1e16)) {
-        /* plain decimal, fewest digits after the point that read back */
-        for (int dec = 0; dec <= 20; dec++) {
-            n = snprintf(tmp, sizeof tmp, "%.*f", dec, f);
-            if (strtod(tmp, NULL) == f)
-                break;
+        /* plain decimal, fewest digits after the point that read back
+         * (printf "%.*f", dec = 0..20) */
+        int dec;
+        tern_dtoa_fixed(f, 20, &g, &dec);
+        int ip = g.exp + 1; /* digits before the point */
+        if (g.neg)
+            tmp[n++] = '-';
+        if (ip <= 0)
+            tmp[n++] = '0';
+        for (int k = 0; k < ip; k++)
+            tmp[n++] = k < g.n ? g.d[k] : '0';
+        if (dec > 0) {
+            tmp[n++] = '.';
+            for (int k = ip; k < ip + dec; k++)
+                tmp[n++] = k >= 0 && k < g.n ? g.d[k] : '0';
         }
     } else {
-        for (int prec = 1; prec <= 17; prec++) {
-            n = snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-            if (strtod(tmp, NULL) == f)
-                break;
+        /* "%.*g" with the fewest significant digits that read back */
+        tern_dtoa_shortest(f, &g);
+        int x = g.exp;
+        if (g.neg)
+            tmp[n++] = '-';
+        if (!(g.n > x && x >= -4)) { /* P = g.n digits; fixed when P > X ≥ -4 */
+            tmp[n++] = g.d[0];
+            if (g.n > 1) {
+                tmp[n++] = '.';
+                for (int k = 1; k < g.n; k++)
+                    tmp[n++] = g.d[k];
+            }
+            tmp[n++] = 'e';
+            tmp[n++] = x < 0 ? '-' : '+';
+            int ux = x < 0 ? -x : x;
+            if (ux >= 100)
+                tmp[n++] = (char)('0' + ux / 100);
+            tmp[n++] = (char)('0' + ux / 10 % 10);
+            tmp[n++] = (char)('0' + ux % 10);
+        } else {
+            /* only 1e16 ≤ |f| < 1e17 with 17 digits: "%.17g" prints them all */
+            for (int k = 0; k <= x; k++)
+                tmp[n++] = k < g.n ? g.d[k] : '0';
         }
     }
+    tmp[n] = '\0';
     if (n <= 0 || (size_t)n + 3 > sizeof tmp)
         return TERN_ENOMEM;
     /* keep it a float in the text: "3" -> "3.0" (Zephyr, Leshan) */

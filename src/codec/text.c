@@ -18,11 +18,9 @@
  * longer than TEXT_NUM_MAX bytes is refused). Strings and base64 opaque
  * values stream: every fed chunk yields an entry (entry.offset/more; the
  * last one has more == false, possibly with zero bytes).
- * Float text uses strtod()/snprintf(), so LC_NUMERIC must be "C" (the
- * default of any program that does not call setlocale()).
+ * Float text is converted exactly by tern_parse_double()/tern_fmt_double()
+ * (src/base/fmt.c; no libc, no locale).
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "codec/codec_internal.h"
@@ -135,13 +133,11 @@ static int parse_float(const uint8_t *s, size_t n, double *out, size_t *bad)
         *bad = i;
         return TERN_EMALFORMED;
     }
-    char tmp[TEXT_NUM_MAX + 1];
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    double x = strtod(tmp, NULL);
-    if (x - x != 0.0) { /* overflowed to infinity */
+    double x;
+    int rc = tern_parse_double((const char *)s, n, &x); /* n ≤ TEXT_NUM_MAX digits */
+    if (rc < 0) { /* TERN_ERANGE: overflows */
         *bad = 0;
-        return TERN_ERANGE;
+        return rc;
     }
     *out = x;
     return TERN_OK;
@@ -330,65 +326,6 @@ static size_t fmt_u64(char *out, uint64_t v)
     return n;
 }
 
-/* Shortest decimal text that strtod() reads back to x; see the top. */
-static int fmt_double(char *out, size_t cap, double x)
-{
-    if (x - x != 0.0)
-        return TERN_ERANGE; /* NaN, infinities */
-    char m[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(m, sizeof m, "%.*e", prec - 1, x);
-        if (strtod(m, NULL) == x)
-            break;
-    }
-    char dg[20];
-    size_t nd = 0, i = 0;
-    bool neg = m[0] == '-';
-    if (neg)
-        i++;
-    for (; m[i] && m[i] != 'e' && m[i] != 'E'; i++)
-        if (m[i] >= '0' && m[i] <= '9' && nd < sizeof dg)
-            dg[nd++] = m[i];
-    int ex = m[i] ? atoi(m + i + 1) : 0;
-    while (nd > 1 && dg[nd - 1] == '0')
-        nd--;
-    char buf[64];
-    size_t n = 0;
-    if (neg)
-        buf[n++] = '-';
-    if (ex >= 21 || ex < -20) {
-        buf[n++] = dg[0];
-        if (nd > 1) {
-            buf[n++] = '.';
-            for (size_t k = 1; k < nd; k++)
-                buf[n++] = dg[k];
-        }
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "e%d", ex);
-    } else if (ex < 0) {
-        buf[n++] = '0';
-        buf[n++] = '.';
-        for (int k = -1; k > ex; k--)
-            buf[n++] = '0';
-        for (size_t k = 0; k < nd; k++)
-            buf[n++] = dg[k];
-    } else {
-        size_t ip = (size_t)ex + 1; /* integer digits */
-        for (size_t k = 0; k < ip; k++)
-            buf[n++] = k < nd ? dg[k] : '0';
-        buf[n++] = '.';
-        if (nd > ip)
-            for (size_t k = ip; k < nd; k++)
-                buf[n++] = dg[k];
-        else
-            buf[n++] = '0';
-    }
-    if (n > cap)
-        return TERN_ENOMEM;
-    memcpy(out, buf, n);
-    return (int)n;
-}
-
 static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void b64_group(char *o, const uint8_t *in, size_t n)
@@ -477,7 +414,7 @@ static int enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
         n = (int)fmt_u64(buf, v->v.u);
         break;
     case TERN_TYPE_FLOAT:
-        n = fmt_double(buf, sizeof buf, v->v.f);
+        n = tern_fmt_double(v->v.f, buf, sizeof buf);
         if (n < 0)
             return tern_enc_fail(e, TERN_ERANGE, "NaN and infinities have no plain-text form");
         break;

@@ -2,8 +2,6 @@
  * Write-Attributes query parser, the consistency rules, and the formatter
  * used for Discover link-format output and Write-Attributes requests. */
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tern/model.h"
@@ -81,7 +79,7 @@ static size_t scan_digits(const char *s, size_t i, size_t len)
  * Core §5.1.2 types gt/lt/st as Float without fixing a text form; this is
  * the plain-text Float form plus an exponent (Anjay Lite writes "4.2e+21").
  * No leading "+", no ".5", no "5.", no "inf"/"nan", no hex floats. The
- * syntax is checked here, so strtod() only converts a known-good token. */
+ * syntax is checked here; tern_parse_double() converts it exactly. */
 static int parse_float(const char *s, size_t len, double *out)
 {
     size_t i = 0, j;
@@ -108,19 +106,12 @@ static int parse_float(const char *s, size_t len, double *out)
     }
     if (i != len)
         return TERN_EMALFORMED;
-    char buf[64];
-    if (len >= sizeof buf)
+    if (len >= 64)
         return TERN_ETOOBIG;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    char *end = NULL;
-    double d = strtod(buf, &end);
-    /* end != buf+len only under a locale whose decimal point is not '.':
-     * refuse rather than misread (tern expects the "C" LC_NUMERIC). */
-    if (end != buf + len)
-        return TERN_EMALFORMED;
-    if (!isfinite(d))
-        return TERN_ERANGE;
+    double d;
+    int rc = tern_parse_double(s, len, &d);
+    if (rc < 0)
+        return rc; /* TERN_ERANGE: beyond DBL_MAX */
     *out = d;
     return TERN_OK;
 }
@@ -341,35 +332,20 @@ static void out_u32(out_buf *o, uint32_t v)
 /* Plain decimal, shortest digits that read back to the same double, never
  * an exponent (a Leshan vector, attr-leshan-set-no-sci, requires exactly
  * "10000000000000000000" and "0.0000000000009223372"). The digits come
- * from "%.*e", read without its decimal point so the locale cannot matter. */
+ * from tern_dtoa_shortest() (exact, no locale). */
 static void out_double(out_buf *o, double d)
 {
-    if (d == 0) {
+    tern_dec_digits g;
+    if (d == 0 || tern_dtoa_shortest(d, &g) < 0) {
         out_ch(o, '0');
         return;
     }
-    char e[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d)
-            break;
-    }
-    /* e = ["-"] D ["." DDD] "e" ("+"|"-") DD */
-    char digits[20];
-    size_t nd = 0, i = 0;
-    if (e[i] == '-') {
+    const char *digits = g.d;
+    size_t nd = g.n;
+    if (g.neg)
         out_ch(o, '-');
-        i++;
-    }
-    for (; e[i] && e[i] != 'e' && e[i] != 'E'; i++)
-        if (e[i] >= '0' && e[i] <= '9' && nd < sizeof digits)
-            digits[nd++] = e[i];
-    int exp10 = atoi(e + i + 1);
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    /* value = 0.d1d2..dn × 10^(exp10+1) */
-    int point = exp10 + 1; /* digits before the decimal point */
+    /* value = 0.d1d2..dn × 10^(exp+1) */
+    int point = g.exp + 1; /* digits before the decimal point */
     if (point <= 0) {
         out_put(o, "0.", 2);
         for (int k = 0; k < -point; k++)
