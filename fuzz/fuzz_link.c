@@ -37,7 +37,7 @@ static int parse(const uint8_t *in, size_t n, unsigned flags, size_t piece, uint
             *rlen = w.len;
             return rc;
         }
-        char uri[512];
+        char uri[4096]; /* inputs are at most 4096 bytes */
         if (l.uri.len >= sizeof uri)
             abort();
         memcpy(uri, l.uri.ptr, l.uri.len);
