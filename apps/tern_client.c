@@ -59,7 +59,8 @@ typedef struct app {
     opts o;
     tern_loop loop;
     tern_udp sock;
-    tern_io sock_io, sig_io;
+    tern_posix_dtls *dtls; /* reads the socket; DTLS for coaps:// peers, plain UDP for the rest */
+    tern_io sig_io;
     int sigfd;
     tern_timer step_timer, sample_timer, work_timer, exit_timer, grace_timer;
     tern_rng rng;
@@ -148,19 +149,19 @@ static void usage(FILE *f)
             "flags given on the command line override the file):\n"
             "  --config FILE        read options from FILE ('#' starts a comment)\n"
             "  --endpoint NAME      Endpoint Client Name (default: tern-<hostname>)\n"
-            "  --server URI         LwM2M Server coap://host[:port] as the factory account\n"
-            "                       (NoSec); registers there directly\n"
+            "  --server URI         LwM2M Server coap://host[:port] (NoSec) or coaps://host[:port]\n"
+            "                       (DTLS-PSK, port 5684 by default) as the factory account;\n"
+            "                       registers there directly\n"
             "  --ssid N             Short Server ID of that account (default 1)\n"
-            "  --bootstrap URI      Bootstrap-Server coap://host[:port]; with no --server the\n"
+            "  --bootstrap URI      Bootstrap-Server coap:// or coaps://; with no --server the\n"
             "                       client bootstraps first; with both, it bootstraps when\n"
             "                       registration fails\n"
             "  --lifetime S         registration lifetime in seconds (default 300)\n"
             "  --binding B          binding mode of the factory account (default U)\n"
             "  --queue              queue mode (sleep between exchanges)\n"
-            "  --psk-identity ID    PSK identity for coaps:// servers\n"
-            "  --psk-key-hex HEX    PSK secret in hex. Both are accepted and stored, but DTLS\n"
-            "                       is not wired into tern-client yet: coaps:// URIs are\n"
-            "                       refused and the keys are unused over coap://\n"
+            "  --psk-identity ID    PSK identity for a coaps:// --server or --bootstrap\n"
+            "  --psk-key-hex HEX    PSK secret in hex (up to 64 bytes). Servers bootstrapped\n"
+            "                       later use their Security instance (mode PSK: /0/x/3, /0/x/5)\n"
             "  --state-dir DIR      keep the bootstrapped/registered state (0600 files) and\n"
             "                       the firmware image here; a restart restores the state\n"
             "  --bind ADDR          local address (default :: dual-stack, else 0.0.0.0)\n"
@@ -373,14 +374,17 @@ static int parse_args(opts *o, int argc, char **argv)
 
 /* ---- URIs and the network -------------------------------------------------- */
 
-/* "coap://host[:port][/...]" → host, port. Returns 0, TERN_EUNSUPPORTED for
- * coaps:// and other secure schemes, TERN_EINVAL otherwise. */
-static int split_uri(const char *uri, char *host, size_t cap, uint16_t *port)
+/* "coap[s]://host[:port][/...]" → host, port, secure. Returns 0,
+ * TERN_EUNSUPPORTED for the TCP schemes, TERN_EINVAL otherwise. */
+static int split_uri(const char *uri, char *host, size_t cap, uint16_t *port, bool *secure)
 {
     const char *p;
+    *secure = false;
     if (!strncmp(uri, "coap://", 7))
         p = uri + 7;
-    else if (!strncmp(uri, "coaps://", 8) || !strncmp(uri, "coaps+tcp://", 12) || !strncmp(uri, "coap+tcp://", 11))
+    else if (!strncmp(uri, "coaps://", 8))
+        p = uri + 8, *secure = true;
+    else if (!strncmp(uri, "coaps+tcp://", 12) || !strncmp(uri, "coap+tcp://", 11))
         return TERN_EUNSUPPORTED;
     else
         return TERN_EINVAL;
@@ -400,7 +404,7 @@ static int split_uri(const char *uri, char *host, size_t cap, uint16_t *port)
         return TERN_EINVAL;
     memcpy(host, hs, hl);
     host[hl] = 0;
-    *port = 5683;
+    *port = *secure ? 5684 : 5683;
     if (*p == ':') {
         char *end;
         unsigned long x = strtoul(p + 1, &end, 10);
@@ -418,13 +422,14 @@ static int cl_connect(void *ctx, const tern_client_sec *sec, tern_coap_peer *out
     app *a = ctx;
     char host[TERN_CLIENT_URI_MAX];
     uint16_t port;
-    int rc = split_uri(sec->uri, host, sizeof host, &port);
+    bool secure;
+    int rc = split_uri(sec->uri, host, sizeof host, &port, &secure);
     if (rc == TERN_EUNSUPPORTED) {
-        say(a, "cannot reach %s: secure CoAP (DTLS/TLS) is not wired into tern-client yet", sec->uri);
+        say(a, "cannot reach %s: CoAP over TCP/TLS is not supported by tern-client", sec->uri);
         return rc;
     }
     if (rc) {
-        say(a, "cannot reach '%s': not a coap://host[:port] URI", sec->uri);
+        say(a, "cannot reach '%s': not a coap[s]://host[:port] URI", sec->uri);
         return rc;
     }
     tern_udp_addr addr;
@@ -433,28 +438,71 @@ static int cl_connect(void *ctx, const tern_client_sec *sec, tern_coap_peer *out
         say(a, "cannot resolve %s: %s", host, tern_strerror(rc));
         return rc;
     }
-    return tern_posix_peer_from_addr(out, &addr);
+    rc = tern_posix_peer_from_addr(out, &addr);
+    if (rc)
+        return rc;
+    if (!secure) {
+        (void)tern_posix_dtls_close(a->dtls, out); /* the account went NoSec: no session */
+        return TERN_OK;
+    }
+    /* Transport §5.2: a new DTLS session toward the server for every
+     * Register / Bootstrap-Request attempt. */
+    if (sec->mode != TERN_SEC_PSK) {
+        say(a, "cannot reach %s: Security Mode %u is not supported by tern-client (PSK only)", sec->uri,
+            (unsigned)sec->mode);
+        return TERN_EUNSUPPORTED;
+    }
+    if (!sec->pk_id_len || !sec->secret_len) {
+        say(a, "cannot reach %s: PSK identity or key missing (/0/%u/3, /0/%u/5)", sec->uri, (unsigned)sec->iid,
+            (unsigned)sec->iid);
+        return TERN_EINVAL;
+    }
+    tern_tls_config t;
+    memset(&t, 0, sizeof t);
+    t.role = TERN_TLS_CLIENT;
+    t.transport = TERN_TLS_DATAGRAM;
+    t.mode = TERN_SEC_PSK;
+    t.psk_identity = (tern_bytes){sec->pk_id, sec->pk_id_len};
+    t.psk_key = (tern_bytes){sec->secret, sec->secret_len};
+    t.server_name = host;
+    t.log = a->log;
+    char err[160] = "";
+    rc = tern_posix_dtls_connect(a->dtls, out, &t, err, sizeof err);
+    if (rc) {
+        say(a, "cannot set up DTLS toward %s: %s", sec->uri, err[0] ? err : tern_strerror(rc));
+        return rc;
+    }
+    say(a, "DTLS-PSK toward %s as identity '%.*s'", sec->uri, (int)sec->pk_id_len, (const char *)sec->pk_id);
+    return TERN_OK;
+}
+
+static void on_dtls_event(void *ctx, const tern_coap_peer *peer, tern_posix_dtls_event ev, tern_tls_session *s)
+{
+    app *a = ctx;
+    tern_udp_addr addr;
+    char who[48] = "?";
+    if (tern_posix_addr_from_peer(&addr, peer) == 0)
+        (void)tern_udp_addr_format(&addr, who, sizeof who);
+    if (ev == TERN_POSIX_DTLS_ESTABLISHED) {
+        say(a, "DTLS session with %s established (%s)", who, tern_tls_session_suite(s));
+    } else if (ev == TERN_POSIX_DTLS_FAILED) {
+        bool sent = false;
+        int al = tern_tls_session_alert(s, &sent);
+        say(a, "DTLS handshake with %s failed: %s (alert %s %s)", who, tern_tls_session_error(s),
+            al >= 0 ? tern_tls_alert_name(al) : "none", sent ? "sent" : "received");
+    } else {
+        say(a, "DTLS session with %s closed", who);
+    }
 }
 
 static void resched(app *a);
 
-static void on_sock(tern_loop *loop, tern_io *io, unsigned events)
+/* A datagram for the client: decrypted (DTLS peers) or as received. */
+static void on_datagram(void *ctx, const tern_coap_peer *peer, const uint8_t *data, size_t len)
 {
-    (void)loop, (void)events;
-    app *a = io->data;
-    uint8_t buf[TERN_POSIX_RX_MAX];
-    for (int n = 0; n < 64; n++) {
-        size_t len;
-        tern_udp_addr from;
-        int rc = tern_udp_recv(&a->sock, buf, sizeof buf, &len, &from);
-        if (rc == TERN_AGAIN)
-            break;
-        if (rc)
-            continue;
-        tern_coap_peer peer;
-        if (a->client_up && tern_posix_peer_from_addr(&peer, &from) == 0)
-            tern_client_feed(&a->c, &peer, buf, len, tern_posix_now_ms());
-    }
+    app *a = ctx;
+    if (a->client_up)
+        tern_client_feed(&a->c, peer, data, len, tern_posix_now_ms());
     resched(a);
 }
 
@@ -981,20 +1029,23 @@ static int make_factory(app *a)
     char host[TERN_CLIENT_URI_MAX];
     uint16_t port;
     const char *uris[2] = {o->server, o->bootstrap};
+    bool secure[2] = {false, false};
     for (int k = 0; k < 2; k++) {
         if (!uris[k][0])
             continue;
-        int rc = split_uri(uris[k], host, sizeof host, &port);
+        int rc = split_uri(uris[k], host, sizeof host, &port, &secure[k]);
         if (rc == TERN_EUNSUPPORTED) {
-            fprintf(stderr,
-                    "tern-client: %s: secure CoAP is not supported by tern-client yet (DTLS is not wired into\n"
-                    "  its transport; tern_tls exists but the client's connect hook has no DTLS session).\n"
-                    "  Use a coap:// URI (NoSec).\n",
+            fprintf(stderr, "tern-client: %s: CoAP over TCP/TLS is not supported by tern-client; use coap:// (NoSec)\n"
+                            "  or coaps:// (DTLS-PSK)\n",
                     uris[k]);
             return -1;
         }
         if (rc) {
-            fprintf(stderr, "tern-client: '%s' is not a coap://host[:port] URI\n", uris[k]);
+            fprintf(stderr, "tern-client: '%s' is not a coap[s]://host[:port] URI\n", uris[k]);
+            return -1;
+        }
+        if (secure[k] && (!o->psk_identity[0] || !o->psk_key_hex[0])) {
+            fprintf(stderr, "tern-client: %s needs --psk-identity ID and --psk-key-hex HEX (DTLS-PSK)\n", uris[k]);
             return -1;
         }
     }
@@ -1002,16 +1053,19 @@ static int make_factory(app *a)
         fprintf(stderr, "tern-client: give --server URI or --bootstrap URI (see --help)\n");
         return -1;
     }
-    if (o->psk_identity[0] || o->psk_key_hex[0])
-        fprintf(stderr, "tern-client: note: PSK identity/key stored in the Security instance but unused: DTLS is "
-                        "not wired into tern-client yet (coap:// only)\n");
+    if ((o->psk_identity[0] || o->psk_key_hex[0]) && !secure[0] && !secure[1])
+        fprintf(stderr, "tern-client: note: PSK identity/key unused: no coaps:// URI given\n");
+    if (o->psk_key_hex[0] && hex_to_bytes(o->psk_key_hex, (uint8_t[TERN_CLIENT_KEY_MAX]){0}, TERN_CLIENT_KEY_MAX) <= 0) {
+        fprintf(stderr, "tern-client: --psk-key-hex is not a hex key of at most %d bytes\n", TERN_CLIENT_KEY_MAX);
+        return -1;
+    }
     size_t si = 0;
     if (o->server[0]) {
         tern_client_sec *s = &a->sec_factory[si];
         s->used = true;
         s->iid = (uint16_t)si;
         snprintf(s->uri, sizeof s->uri, "%s", o->server);
-        s->mode = 3; /* NoSec */
+        s->mode = secure[0] ? TERN_SEC_PSK : TERN_SEC_NOSEC;
         s->ssid = (uint16_t)o->ssid;
         s->holdoff_s = s->bs_timeout_s = -1;
         size_t il = strlen(o->psk_identity);
@@ -1036,8 +1090,15 @@ static int make_factory(app *a)
         s->iid = (uint16_t)si;
         snprintf(s->uri, sizeof s->uri, "%s", o->bootstrap);
         s->bootstrap = true;
-        s->mode = 3;
+        s->mode = secure[1] ? TERN_SEC_PSK : TERN_SEC_NOSEC;
         s->holdoff_s = s->bs_timeout_s = -1;
+        if (secure[1]) {
+            size_t il = strlen(o->psk_identity);
+            memcpy(s->pk_id, o->psk_identity, il);
+            s->pk_id_len = (uint16_t)il;
+            int kl = hex_to_bytes(o->psk_key_hex, s->secret, sizeof s->secret);
+            s->secret_len = kl > 0 ? (uint16_t)kl : 0;
+        }
     }
     return 0;
 }
@@ -1185,6 +1246,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "tern-client: cannot set up the event loop or socket\n");
         return 1;
     }
+    tern_posix_dtls_cfg dc = {
+        .loop = &a->loop,
+        .sock = &a->sock,
+        .on_data = on_datagram,
+        .on_plain = on_datagram, /* coap:// servers */
+        .ctx = a,
+        .on_event = on_dtls_event,
+        .event_ctx = a,
+        .max_sessions = 4,
+        .log = a->log,
+    };
+    if (tern_posix_dtls_new(&dc, &a->dtls) != 0) {
+        fprintf(stderr, "tern-client: cannot set up the socket's DTLS layer\n");
+        return 1;
+    }
     if (o->state_dir[0]) {
         rc = tern_posix_storage_init(&a->storage, o->state_dir);
         if (rc) {
@@ -1238,8 +1314,8 @@ int main(int argc, char **argv)
     cc->coap_mem_len = a->coap_mem_len;
     cc->work = a->cl_work;
     cc->work_len = sizeof a->cl_work;
-    cc->send = tern_posix_coap_send;
-    cc->send_ctx = &a->sock;
+    cc->send = tern_posix_dtls_send;
+    cc->send_ctx = a->dtls;
     cc->connect = cl_connect;
     cc->connect_ctx = a;
     cc->on_event = on_event;
@@ -1258,8 +1334,7 @@ int main(int argc, char **argv)
     tern_timer_init(&a->work_timer, on_work, a);
     tern_timer_init(&a->exit_timer, on_exit_after, a);
     tern_timer_init(&a->grace_timer, on_grace, a);
-    tern_io_init(&a->sock_io, a->sock.fd, on_sock, a);
-    tern_io_start(&a->loop, &a->sock_io, TERN_IO_READ);
+
     sigset_t ss;
     sigemptyset(&ss);
     sigaddset(&ss, SIGINT);
@@ -1285,7 +1360,7 @@ int main(int argc, char **argv)
 
     if (a->client_up)
         tern_client_deinit(&a->c);
-    tern_io_stop(&a->sock_io);
+    tern_posix_dtls_free(a->dtls); /* close_notify to DTLS servers */
     tern_io_stop(&a->sig_io);
     tern_timer_stop(&a->step_timer);
     tern_timer_stop(&a->sample_timer);
