@@ -23,7 +23,15 @@
  * top-level key is the longest path prefix its entries share (its full path
  * for a group of one entry: [3,0,9]); one uint (or [prefix, ids]) key, then
  * one nested map per remaining level. finish() may fill `out` and return
- * TERN_AGAIN: drain and call it again (it resumes where it stopped). */
+ * TERN_AGAIN: drain and call it again (it resumes where it stopped).
+ * When an entry no longer fits in scratch, the encoder switches to the
+ * streaming form: an indefinite-length top-level map (0xbf ... 0xff) whose
+ * nested indefinite maps, one key per level, are opened and closed as the
+ * path prefix changes (entries arrive in path order); pending entries are
+ * written as `out` has room, scratch only holding what it had not. add()
+ * then returns TERN_AGAIN when it wrote pending bytes but could not take the
+ * entry yet (drain and repeat the call), TERN_ENOMEM (nothing changed) when
+ * `out` is full. A document that fits in scratch keeps the definite form. */
 #include <string.h>
 
 #include "codec/cbor_prim.h"
@@ -300,6 +308,20 @@ typedef struct lw_enc {
     size_t used;     /* bytes of records in scratch */
     size_t emitted;  /* document bytes written by earlier finish() calls */
     bool finishing;
+    /* streaming (indefinite-length maps), once the records outgrew scratch */
+    bool stream;
+    bool open_left;  /* the top-level 0xbf is not written yet */
+    bool close_done; /* the closing breaks are written */
+    size_t head;     /* first pending record in scratch */
+    size_t rec_done; /* bytes of the record at `head` already written */
+    size_t close_done_bytes; /* finish: bytes of the closing breaks written */
+    uint8_t open_plen;        /* device of the open maps */
+    char open_prefix[LW_PREFIX_MAX];
+    tern_path open;           /* ids of the open nested maps below the device */
+    bool have_last;           /* last streamed record, for the duplicate check */
+    uint8_t last_plen;
+    char last_prefix[LW_PREFIX_MAX];
+    tern_path last;
 } lw_enc;
 _Static_assert(sizeof(lw_enc) <= TERN_ENCODER_STATE_SIZE, "lwm2m cbor encoder state");
 
@@ -335,9 +357,10 @@ static int lw_enc_init(tern_encoder *e)
     return TERN_OK;
 }
 
+static size_t lw_flush(tern_encoder *e, lw_enc *s, tern_wbuf *out);
+
 static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
 {
-    (void)out;
     lw_enc *s = TERN_ENC_STATE(e, lw_enc);
     if (s->finishing) {
         e->err_reason = "entry added after finish";
@@ -372,6 +395,17 @@ static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
     }
     /* exact check against everything pending (the decoder's is bounded) */
     lw_rec r;
+    if (s->stream && s->have_last && s->last_plen == en->prefix.len &&
+        (s->last_plen == 0 || !memcmp(s->last_prefix, en->prefix.ptr, s->last_plen)) &&
+        (tern_path_is_prefix(&s->last, &en->path) || tern_path_is_prefix(&en->path, &s->last))) {
+        e->err_reason = "LwM2M CBOR path given twice";
+        return TERN_EDUPLICATE;
+    }
+    if (s->stream && s->head) { /* pending records to the front */
+        memmove(e->scratch, e->scratch + s->head, s->used - s->head);
+        s->used -= s->head;
+        s->head = 0;
+    }
     for (size_t off = 0; off < s->used; off = r.next) {
         rec_at(e->scratch, off, &r);
         if (r.plen == en->prefix.len && (r.plen == 0 || !memcmp(r.prefix, en->prefix.ptr, r.plen)) &&
@@ -404,8 +438,22 @@ static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
         }
     }
     if (rc) {
-        e->err_reason = "LwM2M CBOR document larger than the encoder scratch";
-        return TERN_ETOOBIG;
+        /* Does not fit: switch to (or go on with) indefinite-length maps
+         * and make room by writing pending records out. Either something
+         * was written (TERN_AGAIN, the entry not taken: drain and repeat
+         * the call) or nothing changed (TERN_ENOMEM). */
+        if (s->used == 0 && (!s->stream || !s->open_left)) {
+            e->err_reason = "LwM2M CBOR entry larger than the encoder scratch";
+            return TERN_ETOOBIG;
+        }
+        if (out->len == out->cap)
+            return TERN_ENOMEM;
+        if (!s->stream) {
+            s->stream = true;
+            s->open_left = true;
+        }
+        (void)lw_flush(e, s, out);
+        return TERN_AGAIN;
     }
     size_t vlen = w.len - h;
     w.ptr[vlen_at] = (uint8_t)(vlen >> 24);
@@ -413,6 +461,8 @@ static int lw_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
     w.ptr[vlen_at + 2] = (uint8_t)(vlen >> 8);
     w.ptr[vlen_at + 3] = (uint8_t)vlen;
     s->used += w.len;
+    if (s->stream)
+        (void)lw_flush(e, s, out);
     return TERN_OK;
 }
 
@@ -518,9 +568,103 @@ static void emit_level(lw_sink *k, const uint8_t *b, size_t used, const lw_rec *
     }
 }
 
+/* ---- streaming form ----
+ * Every record is written with one key per level: the maps of the path
+ * prefix it shares with the previous record stay open, the others are
+ * closed (0xff) and the new ones opened (key + 0xbf); a gateway device is a
+ * text key at the top level whose map holds that device's objects. */
+
+static uint8_t lw_common(const lw_enc *s, const lw_rec *r)
+{
+    if (r->plen != s->open_plen || (r->plen && memcmp(r->prefix, s->open_prefix, r->plen)))
+        return 0;
+    uint8_t c = 0;
+    while (c < s->open.len && c + 1 < r->path.len && s->open.ids[c] == r->path.ids[c])
+        c++;
+    return c;
+}
+
+/* The streamed bytes of record r given the open maps, into k. */
+static void lw_stream_rec(lw_sink *k, const lw_enc *s, const lw_rec *r)
+{
+    static const uint8_t brk = 0xff, open = 0xbf;
+    bool same = r->plen == s->open_plen && (r->plen == 0 || !memcmp(r->prefix, s->open_prefix, r->plen));
+    uint8_t c = lw_common(s, r);
+    for (uint8_t i = c; i < s->open.len; i++)
+        sink_put(k, &brk, 1);
+    if (!same && s->open_plen)
+        sink_put(k, &brk, 1);
+    if (!same && r->plen) {
+        sink_head(k, CBOR_TEXT, r->plen);
+        sink_put(k, r->prefix, r->plen);
+        sink_put(k, &open, 1);
+    }
+    for (uint8_t i = c; i + 1 < r->path.len; i++) {
+        sink_head(k, CBOR_UINT, r->path.ids[i]);
+        sink_put(k, &open, 1);
+    }
+    sink_head(k, CBOR_UINT, r->path.ids[r->path.len - 1]);
+    sink_leaf(k, r);
+}
+
+/* Writes the top-level head and pending records (each resumable byte-wise)
+ * as far as `out` has room; returns the number of bytes written. */
+static size_t lw_flush(tern_encoder *e, lw_enc *s, tern_wbuf *out)
+{
+    size_t mark = out->len;
+    if (s->open_left) {
+        if (out->len == out->cap)
+            return 0;
+        out->ptr[out->len++] = 0xbf;
+        s->open_left = false;
+    }
+    while (s->head < s->used) {
+        lw_rec r;
+        rec_at(e->scratch, s->head, &r);
+        lw_sink k = {out, s->rec_done, 0, false};
+        lw_stream_rec(&k, s, &r);
+        if (k.full) {
+            s->rec_done = k.pos;
+            break;
+        }
+        s->rec_done = 0;
+        s->head = r.next;
+        s->open_plen = r.plen;
+        if (r.plen)
+            memcpy(s->open_prefix, r.prefix, r.plen);
+        s->open = r.path;
+        s->open.len = (uint8_t)(r.path.len - 1);
+        s->have_last = true;
+        s->last_plen = r.plen;
+        if (r.plen)
+            memcpy(s->last_prefix, r.prefix, r.plen);
+        s->last = r.path;
+    }
+    if (s->head == s->used && s->rec_done == 0)
+        s->head = s->used = 0;
+    return out->len - mark;
+}
+
 static int lw_enc_finish(tern_encoder *e, tern_wbuf *out)
 {
     lw_enc *s = TERN_ENC_STATE(e, lw_enc);
+    if (s->stream) {
+        s->finishing = true;
+        size_t wrote = lw_flush(e, s, out);
+        if (s->open_left || s->used)
+            return wrote ? TERN_AGAIN : TERN_ENOMEM;
+        /* breaks: open nested maps, the device map, the top level */
+        size_t need = (size_t)s->open.len + (s->open_plen ? 1 : 0) + 1;
+        while (s->close_done_bytes < need && out->len < out->cap) {
+            out->ptr[out->len++] = 0xff;
+            s->close_done_bytes++;
+            wrote++;
+        }
+        if (s->close_done_bytes < need)
+            return wrote ? TERN_AGAIN : TERN_ENOMEM;
+        s->close_done = true;
+        return TERN_OK;
+    }
     const uint8_t *b = e->scratch;
     lw_sink k = {out, s->emitted, 0, false};
     size_t mark = out->len;

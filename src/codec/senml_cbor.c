@@ -18,7 +18,14 @@
  *
  * Encoder: the array's count comes first, so records are written into the
  * encoder scratch and finish() writes the array header plus the records;
- * it may fill `out` and return TERN_AGAIN (drain and call again). Numbers
+ * it may fill `out` and return TERN_AGAIN (drain and call again). When a
+ * record no longer fits in scratch, the encoder switches to an
+ * indefinite-length array (0x9f ... 0xff): the pending records and every
+ * later one are written out as they come, scratch only holding bytes `out`
+ * had no room for; add() then returns TERN_AGAIN when it wrote pending
+ * bytes but could not take the entry yet (drain and repeat the call), and
+ * TERN_ENOMEM (nothing changed) when `out` is full. A document that fits in
+ * scratch keeps the definite (smallest) form. Numbers
  * take the shortest form: integral bt as an integer, floats as the shortest
  * exact width. */
 #include <math.h>
@@ -260,10 +267,14 @@ int tern_senml_cbor_dec_next(tern_decoder *d, tern_entry *e)
 
 typedef struct sc_enc {
     tern_senml_enc sm;
-    size_t used;     /* record bytes in scratch */
+    size_t used;     /* record bytes in scratch (buffered) / pending end (streaming) */
+    size_t head;     /* streaming: first pending byte in scratch */
     size_t records;
     size_t emitted;  /* bytes written by earlier finish() calls */
     bool finishing;
+    bool stream;     /* indefinite-length array: records go out as they come */
+    bool open_left;  /* streaming: the 0x9f array head is not written yet */
+    bool close_done; /* streaming: the 0xff break is written */
 } sc_enc;
 _Static_assert(sizeof(sc_enc) <= TERN_ENCODER_STATE_SIZE, "senml cbor encoder state");
 
@@ -334,9 +345,32 @@ static int write_record(tern_wbuf *w, const tern_senml_erec *r)
     }
 }
 
+/* Streaming: moves the array head and pending record bytes into `out` as
+ * far as it has room; returns the number of bytes written. */
+static size_t sc_flush(tern_encoder *e, sc_enc *s, tern_wbuf *out)
+{
+    size_t wrote = 0;
+    if (s->open_left && out->len < out->cap) {
+        out->ptr[out->len++] = 0x9f;
+        s->open_left = false;
+        wrote++;
+    }
+    if (s->open_left)
+        return wrote;
+    size_t c = TERN_MIN(out->cap - out->len, s->used - s->head);
+    if (c) {
+        memcpy(out->ptr + out->len, e->scratch + s->head, c);
+        out->len += c;
+        s->head += c;
+        wrote += c;
+    }
+    if (s->head == s->used)
+        s->head = s->used = 0;
+    return wrote;
+}
+
 int tern_senml_cbor_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *out)
 {
-    (void)out;
     sc_enc *s = TERN_ENC_STATE(e, sc_enc);
     const char *why = NULL;
     tern_senml_erec r;
@@ -355,6 +389,11 @@ int tern_senml_cbor_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *ou
         e->err_reason = why;
         return rc;
     }
+    if (s->stream && s->head) { /* pending bytes to the front */
+        memmove(e->scratch, e->scratch + s->head, s->used - s->head);
+        s->used -= s->head;
+        s->head = 0;
+    }
     tern_wbuf w = tern_wbuf_make(e->scratch + s->used, e->scratch_cap - s->used);
     rc = write_record(&w, &r);
     if (rc == TERN_EINVAL) {
@@ -362,23 +401,56 @@ int tern_senml_cbor_enc_add(tern_encoder *e, const tern_entry *en, tern_wbuf *ou
         return rc;
     }
     if (rc) {
-        e->err_reason = "SenML CBOR document larger than the encoder scratch";
-        return TERN_ETOOBIG;
+        /* Does not fit: switch to (or go on with) the indefinite-length
+         * array and make room by writing pending bytes out. Atomic: either
+         * something was written (TERN_AGAIN, the entry not taken: drain and
+         * repeat the call) or nothing changed (TERN_ENOMEM). */
+        if (!s->stream && s->used == 0) {
+            e->err_reason = "SenML CBOR record larger than the encoder scratch";
+            return TERN_ETOOBIG;
+        }
+        if (s->stream && s->used == 0 && !s->open_left) {
+            e->err_reason = "SenML CBOR record larger than the encoder scratch";
+            return TERN_ETOOBIG;
+        }
+        if (out->len == out->cap)
+            return TERN_ENOMEM;
+        if (!s->stream) {
+            s->stream = true;
+            s->open_left = true;
+        }
+        (void)sc_flush(e, s, out);
+        return TERN_AGAIN;
     }
     tern_senml_enc_commit(&s->sm, &r);
     s->used += w.len;
     s->records++;
+    if (s->stream)
+        (void)sc_flush(e, s, out);
     return TERN_OK;
 }
 
 int tern_senml_cbor_enc_finish(tern_encoder *e, tern_wbuf *out)
 {
     sc_enc *s = TERN_ENC_STATE(e, sc_enc);
+    s->finishing = true;
+    if (s->stream) {
+        size_t wrote = sc_flush(e, s, out);
+        if (s->open_left || s->used) {
+            return wrote ? TERN_AGAIN : TERN_ENOMEM;
+        }
+        if (!s->close_done) {
+            if (out->len == out->cap)
+                return wrote ? TERN_AGAIN : TERN_ENOMEM;
+            out->ptr[out->len++] = 0xff;
+            s->close_done = true;
+        }
+        return TERN_OK;
+    }
     uint8_t hb[9];
     tern_wbuf hw = tern_wbuf_make(hb, sizeof hb);
     (void)cbor_put_head(&hw, CBOR_ARRAY, s->records);
     size_t total = hw.len + s->used;
-    s->finishing = true;
     size_t room = out->cap - out->len, todo = total - s->emitted;
     size_t c = TERN_MIN(room, todo);
     if (c == 0 && todo)
