@@ -129,14 +129,19 @@ static void json_entry(FILE *f, const tern_entry *e)
     fputc('}', f);
 }
 
+static size_t scratch_cap = sizeof scratch;
+
 static int emit(const char *dir, const char *name, int32_t cf, const tern_path *rp, const tern_entry *es, size_t n)
 {
     tern_encoder e;
-    if (tern_encoder_init(&e, cf, rp, scratch, sizeof scratch))
+    if (tern_encoder_init(&e, cf, rp, scratch, scratch_cap))
         return -1;
     tern_wbuf w = tern_wbuf_make(out, sizeof out);
+    int arc = TERN_OK;
     for (size_t i = 0; i < n; i++)
-        if (tern_encoder_add(&e, &es[i], &w)) {
+        if ((arc = tern_encoder_add(&e, &es[i], &w)) == TERN_AGAIN)
+            i--; /* streaming encoder wrote pending bytes: repeat */
+        else if (arc) {
             fprintf(stderr, "%s: add %zu: %s\n", name, i, e.err_reason ? e.err_reason : "?");
             return -1;
         }
@@ -244,6 +249,19 @@ int main(int argc, char **argv)
     ex[2].prefix.ptr = (const uint8_t *)"dev1";
     ex[2].prefix.len = 4;
     fails += emit(dir, "lwm2m_empty_prefix", TERN_CF_LWM2M_CBOR, &root, ex, 3) != 0;
+    /* documents larger than a 512-byte scratch: indefinite-length form */
+    static tern_entry many[400];
+    static char txt[400][16];
+    for (size_t i = 0; i < 400; i++) {
+        snprintf(txt[i], sizeof txt[i], "s%zu", i);
+        many[i] = i % 2 ? val(3, 3442, (uint16_t)(i / 40), (uint16_t)(i % 40), 0, vs(txt[i], TERN_TYPE_STRING))
+                        : val(4, 3442, (uint16_t)(i / 40), (uint16_t)(i % 40), 3, vi((int64_t)i * -1000, TERN_TYPE_INTEGER));
+    }
+    scratch_cap = 512;
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "%s_stream", k == 0 ? "lwm2m" : k == 1 ? "senml" : "etch");
+        fails += emit(dir, name, multi[k], &root, many, 400) != 0;
+    }
     printf("crosscheck_cbor: documents written, %d failures\n", fails);
     return fails ? 1 : 0;
 }
