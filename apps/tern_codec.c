@@ -315,6 +315,8 @@ static int run(const opts *o)
                 continue;
             }
             int erc = tern_encoder_add(&e, &en, &w);
+            if (erc == TERN_AGAIN)
+                erc = TERN_ENOMEM; /* the whole output is kept in one buffer */
             if (erc < 0) {
                 char ps[48];
                 tern_path_format(&en.path, ps, sizeof ps);

@@ -138,7 +138,12 @@ int tern_decoder_next(tern_decoder *d, tern_entry *e);
  *   rc = tern_encoder_finish(&e, &out);
  * add() and finish() are atomic: TERN_ENOMEM means nothing was written and
  * the same call may be repeated after the caller drained `out` (e.g. sent a
- * block). Formats that must know a container's length before its content
+ * block). TERN_AGAIN from add() or finish() means bytes were written but the
+ * call is not complete: drain `out` and repeat the same call. (LwM2M CBOR and
+ * SenML(-ETCH) CBOR keep the document in scratch for definite lengths while
+ * it fits, and switch to indefinite-length containers written as entries
+ * arrive when it does not, so no encoder needs the whole document.) A caller
+ * that cannot drain treats TERN_AGAIN as "does not fit". Formats that must know a container's length before its content
  * (TLV) keep the open container in scratch. Output is the smallest encoding
  * the format allows (CBOR integers/floats, SenML base names). Single-value
  * formats (plain text, opaque, CBOR) accept exactly one resource (instance)

@@ -262,6 +262,8 @@ static int encode_write(bs_session *s, const planned *pl, size_t *len)
     tern_entry e;
     for (size_t k = 0; tern_bs_item_entry(pl->step, k, &e) == TERN_OK; k++) {
         rc = tern_encoder_add(&enc, &e, &w);
+        if (rc == TERN_AGAIN)
+            return TERN_ETOOBIG; /* one buffer: cannot drain */
         if (rc < 0)
             return rc;
     }

@@ -240,6 +240,8 @@ static bool is_write(uint8_t k)
 static int pack_add(tern_encoder *enc, const tern_entry *e, tern_wbuf *w)
 {
     int rc = tern_encoder_add(enc, e, w);
+    if (rc == TERN_AGAIN)
+        return TERN_ETOOBIG; /* one buffer: cannot drain */
     return rc < 0 ? rc : TERN_OK;
 }
 

@@ -41,12 +41,15 @@ static int rd_access(tern_dm *dm, const tern_op *op, const tern_path *p, bool *f
 /* Encodes one entry and moves the bytes into the window. */
 static int rd_put(rd_ctx *c, const tern_entry *e)
 {
-    c->tmp.len = 0;
-    int rc = tern_encoder_add(&c->enc, e, &c->tmp);
-    if (rc < 0)
-        return rc == TERN_ENOMEM ? TERN_ETOOBIG : rc;
-    dm_win_put(c->w, c->tmp.ptr, c->tmp.len);
-    return TERN_OK;
+    for (;;) {
+        c->tmp.len = 0;
+        int rc = tern_encoder_add(&c->enc, e, &c->tmp);
+        if (rc < 0)
+            return rc == TERN_ENOMEM ? TERN_ETOOBIG : rc;
+        dm_win_put(c->w, c->tmp.ptr, c->tmp.len);
+        if (rc != TERN_AGAIN) /* TERN_AGAIN: drained, repeat (codec.h) */
+            return TERN_OK;
+    }
 }
 
 static int rd_value(rd_ctx *c, tern_dm_obj *o, const tern_path *p, const tern_res_def *rd)

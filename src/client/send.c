@@ -194,6 +194,8 @@ int tern_send_encode(tern_dm *dm, const tern_send_req *r, uint8_t *out, size_t c
     }
     for (size_t i = 0; i < r->entry_count; i++) {
         rc = tern_encoder_add(&enc, &r->entries[i], &w);
+        if (rc == TERN_AGAIN)
+            return TERN_ENOMEM; /* one datagram: cannot drain */
         if (rc < 0)
             return rc;
     }

@@ -255,7 +255,8 @@ int tern_encoder_add(tern_encoder *e, const tern_entry *entry, tern_wbuf *out)
     }
     if (rc < 0)
         return tern_enc_fail(e, rc, e->err_reason ? e->err_reason : tern_strerror(rc));
-    e->count++;
+    if (rc == TERN_OK)
+        e->count++; /* TERN_AGAIN: bytes written, the entry not taken yet */
     return rc;
 }
 

@@ -68,8 +68,8 @@ int tern_server_encode(int32_t cf, const tern_path *base, const tern_entry *e, s
         return rc;
     tern_wbuf w = tern_wbuf_make(out, cap);
     for (size_t i = 0; i < n; i++)
-        if ((rc = tern_encoder_add(&enc, &e[i], &w)) < 0)
-            return rc;
+        if ((rc = tern_encoder_add(&enc, &e[i], &w)) != TERN_OK)
+            return rc == TERN_AGAIN ? TERN_ETOOBIG : rc; /* one buffer: cannot drain */
     for (;;) {
         rc = tern_encoder_finish(&enc, &w);
         if (rc == TERN_OK || rc == TERN_DONE)
