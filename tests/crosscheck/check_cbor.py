@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Decodes every <name>.cbor written by crosscheck_cbor with cbor2 (an
-independent CBOR implementation) and compares it structurally with
-<name>.json. Also checks numbers are in preferred (shortest) form by
-re-encoding each scalar with cbor2's canonical encoder."""
-import datetime, glob, json, math, os, sys
+independent CBOR implementation), and every <name>.jdoc (SenML JSON,
+SenML-ETCH JSON, OMA JSON) with Python's json module, and compares it
+structurally with <name>.json. Also checks CBOR numbers are in preferred
+(shortest) form by re-encoding each scalar with cbor2's canonical encoder."""
+import base64, datetime, glob, json, math, os, sys
 import cbor2
 
 def expect(n):
@@ -79,21 +80,86 @@ def flatten_senml(doc, problems):
         out.append((name, "", val))
     return out
 
+def flatten_senml_json(doc, problems):
+    out, bn = [], ""
+    if not isinstance(doc, list):
+        problems.append("not an array")
+        return out
+    for r in doc:
+        bn = r.get("bn", bn)
+        val = None
+        for key in ("v", "vs", "vb", "vd", "vlo"):
+            if key in r:
+                val = r[key]
+                if key == "vd":
+                    val = base64.urlsafe_b64decode(val + "=" * (-len(val) % 4))
+        out.append((bn + r.get("n", ""), "", val))
+    return out
+
+def flatten_oma_json(doc, problems):
+    out = []
+    if not isinstance(doc, dict) or not isinstance(doc.get("e"), list):
+        problems.append("not an OMA JSON object with e")
+        return out
+    bn = doc.get("bn", "")
+    for r in doc["e"]:
+        val = None
+        for key in ("v", "sv", "bv", "ov"):
+            if key in r:
+                val = r[key]
+        out.append((bn + r.get("n", ""), "", val))
+    return out
+
+def json_value(got, want):
+    """JSON carries opaque as base64 text (OMA JSON: in sv) and floats
+    without a type: compare by the expected type."""
+    if isinstance(want, bytes) and isinstance(got, str):
+        for dec in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                return dec(got + "=" * (-len(got) % 4))
+            except Exception:
+                pass
+    if isinstance(want, float) and isinstance(got, int) and not isinstance(got, bool):
+        return float(got)
+    return got
+
 def main(d):
     bad = 0
     files = sorted(glob.glob(os.path.join(d, "*.json")))
+    njson = 0
     for jf in files:
         name = os.path.basename(jf)[:-5]
         exp = json.load(open(jf))
-        raw = open(jf[:-5] + ".cbor", "rb").read()
         problems = []
+        cf, nodes = exp["cf"], exp["nodes"]
+        if cf in (110, 320, 11543):
+            njson += 1
+            try:
+                doc = json.loads(open(jf[:-5] + ".jdoc", "rb").read().decode("utf-8"))
+            except Exception as e:
+                print("FAIL %s: json cannot parse: %s" % (name, e))
+                bad += 1
+                continue
+            got = flatten_oma_json(doc, problems) if cf == 11543 else flatten_senml_json(doc, problems)
+            want = [(n["path"], n["prefix"], expect(n)) for n in nodes if n["type"] not in ("instance", "multiple")]
+            if len(got) != len(want):
+                problems.append("%d values, expected %d" % (len(got), len(want)))
+            else:
+                for g, w in zip(sorted(got), sorted(want, key=lambda x: (x[1], x[0]))):
+                    g = (g[0], g[1], json_value(g[2], w[2]))
+                    if g[0] != w[0] or not same(g[2], w[2]):
+                        problems.append("got %r, expected %r" % (g, w))
+            if problems:
+                bad += 1
+                print("FAIL %s: %s" % (name, "; ".join(str(p)[:300] for p in problems[:3])))
+            continue
+        raw = open(jf[:-5] + ".cbor", "rb").read()
         try:
             doc = cbor2.loads(raw)
         except Exception as e:
             print("FAIL %s: cbor2 cannot decode: %s" % (name, e))
             bad += 1
             continue
-        cf, nodes = exp["cf"], exp["nodes"]
         if cf == 60:
             v = doc
             if isinstance(v, datetime.datetime):
@@ -119,7 +185,8 @@ def main(d):
         if problems:
             bad += 1
             print("FAIL %s: %s" % (name, "; ".join(str(p)[:300] for p in problems[:3])))
-    print("check_cbor: %d documents, %d failed" % (len(files), bad))
+    print("check_cbor: %d documents (%d CBOR-family with cbor2, %d JSON with json), %d failed"
+          % (len(files), len(files) - njson, njson, bad))
     return 1 if bad or not files else 0
 
 sys.exit(main(sys.argv[1]))

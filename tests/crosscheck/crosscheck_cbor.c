@@ -150,7 +150,8 @@ static int emit(const char *dir, const char *name, int32_t cf, const tern_path *
         return -1;
     }
     char fn[512];
-    snprintf(fn, sizeof fn, "%s/%s.cbor", dir, name);
+    bool json = cf == TERN_CF_SENML_JSON || cf == TERN_CF_SENML_ETCH_JSON || cf == TERN_CF_OMA_JSON;
+    snprintf(fn, sizeof fn, "%s/%s.%s", dir, name, json ? "jdoc" : "cbor");
     FILE *f = fopen(fn, "wb");
     if (!f || fwrite(out, 1, w.len, f) != w.len)
         return -1;
@@ -261,6 +262,20 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < 3; k++) {
         snprintf(name, sizeof name, "%s_stream", k == 0 ? "lwm2m" : k == 1 ? "senml" : "etch");
         fails += emit(dir, name, multi[k], &root, many, 400) != 0;
+    }
+    /* the JSON formats, checked with Python's json module */
+    scratch_cap = sizeof scratch;
+    int32_t jf[] = {TERN_CF_SENML_JSON, TERN_CF_SENML_ETCH_JSON, TERN_CF_OMA_JSON};
+    const char *jn[] = {"senmljson", "etchjson", "omajson"};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "%s_instance", jn[k]);
+        fails += emit(dir, name, jf[k], &inst, fin, nf_inst) != 0;
+        snprintf(name, sizeof name, "%s_object", jn[k]);
+        fails += emit(dir, name, jf[k], &obj, fin, nf_obj) != 0;
+        if (jf[k] != TERN_CF_OMA_JSON) { /* OMA JSON has no composite */
+            snprintf(name, sizeof name, "%s_composite", jn[k]);
+            fails += emit(dir, name, jf[k], &root, fin, nf) != 0;
+        }
     }
     printf("crosscheck_cbor: documents written, %d failures\n", fails);
     return fails ? 1 : 0;
