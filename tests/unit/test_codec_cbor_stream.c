@@ -13,7 +13,7 @@
 #define NRES 5000
 
 static uint8_t doc[1 << 20], scratch[512], big_scratch[1 << 18], dscratch[4096];
-static char strs[NRES][24];
+static char strs[NRES][32]; /* "value " + any size_t */
 
 /* /3442/I/R with I = n / 100, R = n % 100; the type follows R */
 static tern_type type_of_r(uint16_t r)
