@@ -375,6 +375,18 @@ static int finish(cli *c, int rc, cj_buf *target, cj_buf *body)
     return rc;
 }
 
+/* A request whose answer is only a result code: sends it, prints the code
+ * (unless --json, where call() printed the body), frees the buffers. */
+static int call_for_code(cli *c, const char *method, cj_buf *target, cj_buf *body)
+{
+    cj_node *j;
+    int rc = call(c, method, target->p, body ? body->p : NULL, &j);
+    if (rc == EX_OK && !c->json)
+        print_code(j, NULL);
+    cj_free(j);
+    return finish(c, rc, target, body);
+}
+
 static int oom(void)
 {
     fputs("tern: out of memory\n", stderr);
@@ -554,12 +566,7 @@ static int cmd_write(cli *c, const cmd *k)
         return finish(c, rc, &target, &body);
     if (body.oom || target.oom)
         return finish(c, oom(), &target, &body);
-    cj_node *j;
-    rc = call(c, "PUT", target.p, body.p, &j);
-    if (rc == EX_OK && !c->json)
-        print_code(j, NULL);
-    cj_free(j);
-    return finish(c, rc, &target, &body);
+    return call_for_code(c, "PUT", &target, &body);
 }
 
 static int cmd_exec(cli *c, const cmd *k)
@@ -581,12 +588,7 @@ static int cmd_exec(cli *c, const cmd *k)
         cj_buf_json_str(&body, c->args[2]);
         cj_buf_puts(&body, "}");
     }
-    cj_node *j;
-    rc = call(c, "POST", target.p, body.p, &j);
-    if (rc == EX_OK && !c->json)
-        print_code(j, NULL);
-    cj_free(j);
-    return finish(c, rc, &target, &body);
+    return call_for_code(c, "POST", &target, &body);
 }
 
 /* Splits "PATH=VALUE"; returns the value or NULL. `path` gets the left side. */
@@ -679,12 +681,7 @@ static int cmd_delete(cli *c, const cmd *k)
     cj_buf target = {0};
     client_target(&target, c->args[0]);
     cj_buf_puts(&target, path);
-    cj_node *j;
-    rc = call(c, "DELETE", target.p, NULL, &j);
-    if (rc == EX_OK && !c->json)
-        print_code(j, NULL);
-    cj_free(j);
-    return finish(c, rc, &target, NULL);
+    return call_for_code(c, "DELETE", &target, NULL);
 }
 
 static int cmd_discover(cli *c, const cmd *k)
@@ -767,12 +764,7 @@ static int cmd_attrs(cli *c, const cmd *k)
             add_qvalue(&target, val);
         }
     }
-    cj_node *j;
-    rc = call(c, "PUT", target.p, NULL, &j);
-    if (rc == EX_OK && !c->json)
-        print_code(j, NULL);
-    cj_free(j);
-    return finish(c, rc, &target, NULL);
+    return call_for_code(c, "PUT", &target, NULL);
 }
 
 static int cmd_read_composite(cli *c, const cmd *k)
@@ -848,12 +840,7 @@ static int cmd_write_composite(cli *c, const cmd *k)
         rc = oom();
     if (rc != EX_OK)
         return finish(c, rc, &target, &body);
-    cj_node *j;
-    rc = call(c, "POST", target.p, body.p, &j);
-    if (rc == EX_OK && !c->json)
-        print_code(j, NULL);
-    cj_free(j);
-    return finish(c, rc, &target, &body);
+    return call_for_code(c, "POST", &target, &body);
 }
 
 /* ---- event streams ---- */

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "codec/json_senml.h"
 #include "codec/base64.h"
 #include "codec/json.h"
 #include "codec/senml.h"
@@ -154,16 +155,6 @@ static int scan_bt(tern_decoder *d, size_t i, bool *found, tern_json_num *bt)
     }
 }
 
-static void num_from_json(tern_senml_num *o, const tern_json_num *n)
-{
-    o->kind = n->kind == TERN_JSON_INT ? TERN_SENML_NUM_INT
-              : n->kind == TERN_JSON_UINT ? TERN_SENML_NUM_UINT
-                                          : TERN_SENML_NUM_FLOAT;
-    o->i = n->i;
-    o->u = n->u;
-    o->f = n->f;
-}
-
 /* Parses one entry object b[i..end) (complete) into r. */
 static int parse_entry(tern_decoder *d, size_t i, size_t end, tern_senml_rec *r)
 {
@@ -234,7 +225,7 @@ static int parse_entry(tern_decoder *d, size_t i, size_t end, tern_senml_rec *r)
             rc = tern_json_number(b, j, end, true, &num, &j, &err);
             if (rc != TERN_OK)
                 goto fail;
-            num_from_json(k == TERN_SENML_K_V ? &r->v : &r->t, &num);
+            tern_senml_num_from_json(k == TERN_SENML_K_V ? &r->v : &r->t, &num);
         } else {
             char lit = 0;
             if (c != 't' && c != 'f')
@@ -282,7 +273,7 @@ static int do_entry(tern_decoder *d, oj_dec *st, size_t i, tern_entry *e)
         st->seen |= BT_SCANNED;
         if (found) {
             tern_senml_num n;
-            num_from_json(&n, &bt);
+            tern_senml_num_from_json(&n, &bt);
             st->s.bt = n.kind == TERN_SENML_NUM_INT ? (double)n.i : n.kind == TERN_SENML_NUM_UINT ? (double)n.u : n.f;
         }
     }

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "codec/json_senml.h"
 #include "codec/base64.h"
 #include "codec/json.h"
 #include "codec/senml.h"
@@ -40,16 +41,6 @@ int tern_senml_json_dec_init(tern_decoder *d, bool etch)
     memset(st, 0, sizeof *st);
     tern_senml_dec_init(&st->s, etch);
     return TERN_OK;
-}
-
-static void num_from_json(tern_senml_num *o, const tern_json_num *n)
-{
-    o->kind = n->kind == TERN_JSON_INT ? TERN_SENML_NUM_INT
-              : n->kind == TERN_JSON_UINT ? TERN_SENML_NUM_UINT
-                                          : TERN_SENML_NUM_FLOAT;
-    o->i = n->i;
-    o->u = n->u;
-    o->f = n->f;
 }
 
 /* Parses the record object b[i] == '{' .. b[end) (complete) into r. */
@@ -128,16 +119,16 @@ static int parse_record(tern_decoder *d, size_t i, size_t end, tern_senml_rec *r
                 goto fail;
             switch (k) {
             case TERN_SENML_K_BT:
-                num_from_json(&r->bt, &num);
+                tern_senml_num_from_json(&r->bt, &num);
                 break;
             case TERN_SENML_K_BV:
-                num_from_json(&r->bv, &num);
+                tern_senml_num_from_json(&r->bv, &num);
                 break;
             case TERN_SENML_K_T:
-                num_from_json(&r->t, &num);
+                tern_senml_num_from_json(&r->t, &num);
                 break;
             case TERN_SENML_K_V:
-                num_from_json(&r->v, &num);
+                tern_senml_num_from_json(&r->v, &num);
                 break;
             case TERN_SENML_K_BVER:
                 if (num.kind != TERN_JSON_INT || num.i < 0)
